@@ -1,0 +1,85 @@
+"""GridSnap: the API behind the mobile grid members' hazard-reporting app."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from flask import Flask, request
+
+from config import Config, config_from_env
+
+# Each domain's blueprint, as "module:attribute"; imported lazily so a domain owns its routes.
+BLUEPRINTS: tuple[str, ...] = (
+    "app.auth.api:blp",
+    "app.categories.api:blp",
+)
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    """Build the Flask app: config, extensions, blueprints, error handlers, CLI."""
+    config = config or config_from_env()
+    config.check()
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
+    app.json.ensure_ascii = False  # Chinese names stay readable in responses
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every table registered before Alembic looks)
+    from app.auth.passwords import configure_hashing
+    from app.auth.tokens import register_token_callbacks
+    from app.common.db import configure_sqlite, read_only_request
+    from app.extensions import api, db, jwt, limiter, migrate
+
+    configure_sqlite(busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    configure_hashing(time_cost=app.config["ARGON2_TIME_COST"], memory_kib=app.config["ARGON2_MEMORY_KIB"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    jwt.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    register_token_callbacks(app)
+
+    @app.before_request
+    def _mark_read_only() -> None:
+        # Safe methods never write, so on SQLite they need no write lock.
+        request.environ["gridsnap.read_only_token"] = read_only_request.set(
+            request.method in ("GET", "HEAD", "OPTIONS")
+        )
+
+    @app.teardown_request
+    def _unmark_read_only(_exc: BaseException | None) -> None:
+        token = request.environ.pop("gridsnap.read_only_token", None)
+        if token is not None:
+            read_only_request.reset(token)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.extensions import api
+
+    for target in BLUEPRINTS:
+        module_name, attribute = target.split(":")
+        api.register_blueprint(getattr(importlib.import_module(module_name), attribute))
+
+
+def register_error_handlers(app: Flask) -> None:
+    from app.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.cli import register_cli
+
+    register_cli(app)

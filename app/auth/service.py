@@ -1,0 +1,235 @@
+"""Account rules: registration, login sessions, staff accounts, invites, approval."""
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import AuthSession, Invite, Role, User, UserStatus
+from app.auth.passwords import hash_password, verify_password
+from app.common import clock
+from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
+from app.extensions import db
+from app.geo.models import Area, Level
+
+STAFF_ROLES = (Role.GRID_WORKER, Role.SECRETARY, Role.DISPATCHER, Role.DEPARTMENT, Role.ADMIN)
+# The level of area_code each role belongs to (admins belong to none).
+HOME_LEVEL = {
+    Role.RIDER: Level.COMMUNITY,
+    Role.GRID_WORKER: Level.COMMUNITY,
+    Role.SECRETARY: Level.COMMUNITY,
+    Role.DISPATCHER: Level.DISTRICT,
+    Role.DEPARTMENT: Level.DISTRICT,
+}
+_INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed on phones
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+def register_rider(*, phone: str, password: str, name: str, invite_code: str | None = None,
+                   platform: str | None = None, area_code: str | None = None) -> User:
+    """A rider signs up: active at once with a valid invite, else pending approval."""
+    status = UserStatus.PENDING
+    if invite_code:
+        area_code = _consume_invite(invite_code)
+        status = UserStatus.ACTIVE
+    elif area_code:
+        _require_area(area_code, Level.COMMUNITY)
+    user = User(phone=phone, password_hash=hash_password(password), name=name, role=Role.RIDER,
+                status=status, area_code=area_code, platform=platform)
+    _add_user(user)
+    db.session.commit()
+    return user
+
+
+def create_user(*, actor: User, phone: str, password: str, name: str, role: str,
+                area_code: str | None) -> User:
+    """Create a staff account: admins any staff role, secretaries grid workers of their community."""
+    if actor.role == Role.SECRETARY:
+        if role != Role.GRID_WORKER:
+            raise Forbidden("Secretaries can only create grid workers.", code="role_not_allowed")
+        area_code = area_code or actor.area_code
+        if area_code != actor.area_code:
+            raise Forbidden("You can only add workers to your own community.", code="outside_your_area")
+    elif actor.role != Role.ADMIN:
+        raise Forbidden()
+    if role not in STAFF_ROLES:
+        raise Unprocessable("Riders register themselves.", code="role_not_allowed")
+    if role in HOME_LEVEL:
+        if not area_code:
+            raise Unprocessable(f"A {role} needs an area_code.", code="area_required")
+        _require_area(area_code, HOME_LEVEL[Role(role)])
+    user = User(phone=phone, password_hash=hash_password(password), name=name, role=role,
+                status=UserStatus.ACTIVE, area_code=area_code if role in HOME_LEVEL else None)
+    _add_user(user)
+    db.session.commit()
+    return user
+
+
+def create_admin(*, phone: str, password: str, name: str) -> User:
+    """The first admin, from the command line."""
+    user = User(phone=phone, password_hash=hash_password(password), name=name, role=Role.ADMIN,
+                status=UserStatus.ACTIVE)
+    _add_user(user)
+    db.session.commit()
+    return user
+
+
+def approve_user(*, actor: User, user_id: int) -> User:
+    """Activate a pending rider (secretary of their community, or admin)."""
+    user = _get_user_in_scope(actor, user_id)
+    if user.role != Role.RIDER:
+        raise Unprocessable("Only riders wait for approval.", code="not_a_rider")
+    changed = db.session.execute(
+        update(User).where(User.id == user.id, User.status == UserStatus.PENDING)
+        .values(status=UserStatus.ACTIVE, updated_at=clock.utcnow())
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        raise Conflict(f"This account is {user.status}, not pending.", code="not_pending",
+                       details={"status": user.status})
+    db.session.commit()
+    db.session.refresh(user)
+    return user
+
+
+def set_user_status(*, actor: User, user_id: int, status: UserStatus) -> User:
+    """Disable or re-enable an account in the actor's scope; a disabled user's tokens stop working."""
+    user = _get_user_in_scope(actor, user_id)
+    if user.id == actor.id:
+        raise Unprocessable("You cannot change your own status.", code="own_account")
+    user.status = status
+    db.session.commit()
+    return user
+
+
+def list_users(*, actor: User, role: str | None = None, status: str | None = None) -> Any:
+    """A select of the users the actor may see (admins all, secretaries their community)."""
+    stmt = select(User).order_by(User.id.desc())
+    if actor.role == Role.SECRETARY:
+        stmt = stmt.where(User.area_code == actor.area_code)
+    elif actor.role != Role.ADMIN:
+        raise Forbidden()
+    if role:
+        stmt = stmt.where(User.role == role)
+    if status:
+        stmt = stmt.where(User.status == status)
+    return stmt
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    return user
+
+
+# --- login sessions --------------------------------------------------------------------------
+
+def authenticate(*, phone: str, password: str) -> User:
+    """The user for these credentials; the same error whether the phone or the password is wrong."""
+    user = db.session.scalar(select(User).where(User.phone == phone))
+    if not verify_password(user.password_hash if user else None, password) or user is None:
+        raise Unauthorized("Wrong phone number or password.", code="invalid_credentials")
+    if user.status == UserStatus.PENDING:
+        raise Forbidden("Your account waits for approval by your community.", code="account_pending")
+    if user.status == UserStatus.DISABLED:
+        raise Forbidden("This account is disabled.", code="account_disabled")
+    return user
+
+
+def start_session(*, user: User, lifetime: timedelta) -> AuthSession:
+    """A new login session; both tokens of a login carry its id."""
+    session = AuthSession(id=str(uuid.uuid4()), user_id=user.id,
+                          expires_at=clock.utcnow() + lifetime)
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def revoke_session(*, session_id: str) -> None:
+    """Log out: every token of this session is refused from now on."""
+    db.session.execute(
+        update(AuthSession).where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=clock.utcnow())
+    )
+    db.session.commit()
+
+
+def is_session_live(session_id: str | None) -> bool:
+    session = db.session.get(AuthSession, session_id) if session_id else None
+    return bool(session and session.revoked_at is None and session.expires_at > clock.utcnow())
+
+
+def active_user(user_id: int) -> User | None:
+    """The user behind a token, if the account may still act."""
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
+# --- invites ---------------------------------------------------------------------------------
+
+def create_invite(*, actor: User, community_code: str, max_uses: int, expires_in_days: int) -> Invite:
+    """A new invite code for a community (its secretary, or an admin)."""
+    _require_area(community_code, Level.COMMUNITY)
+    if actor.role == Role.SECRETARY and actor.area_code != community_code:
+        raise Forbidden("You can only invite riders to your own community.", code="outside_your_area")
+    if actor.role not in (Role.SECRETARY, Role.ADMIN):
+        raise Forbidden()
+    invite = Invite(code=_new_invite_code(), community_code=community_code, created_by_id=actor.id,
+                    max_uses=max_uses, expires_at=clock.utcnow() + timedelta(days=expires_in_days))
+    db.session.add(invite)
+    db.session.commit()
+    return invite
+
+
+def _consume_invite(code: str) -> str:
+    """Use one seat of an invite (atomically); its community code."""
+    now = clock.utcnow()
+    result = db.session.execute(
+        update(Invite)
+        .where(Invite.code == code.strip().upper(), Invite.uses < Invite.max_uses, Invite.expires_at > now)
+        .values(uses=Invite.uses + 1)
+        .returning(Invite.community_code)
+    ).first()
+    if result is None:
+        db.session.rollback()
+        raise Unprocessable("This invite code is unknown, used up or expired.", code="invalid_invite_code")
+    return result[0]
+
+
+def _new_invite_code() -> str:
+    return "".join(secrets.choice(_INVITE_ALPHABET) for _ in range(8))
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+def _add_user(user: User) -> None:
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("This phone number is already registered.", code="phone_taken") from None
+
+
+def _require_area(code: str, level: Level) -> Area:
+    area = db.session.get(Area, code)
+    if area is None or area.level != level:
+        raise Unprocessable(f"'{code}' is not a known {level}.", code="unknown_area",
+                            details={"area_code": code, "expected_level": str(level)})
+    return area
+
+
+def _get_user_in_scope(actor: User, user_id: int) -> User:
+    user = get_user(user_id)
+    if actor.role == Role.ADMIN:
+        return user
+    if actor.role == Role.SECRETARY and user.area_code == actor.area_code:
+        return user
+    raise Forbidden("This account is not in your community.", code="outside_your_area")
+

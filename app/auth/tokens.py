@@ -1,0 +1,32 @@
+"""flask-jwt-extended hooks: who a token belongs to, whether its login is still live, JSON errors."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from app.auth import service
+from app.errors import error_response
+from app.extensions import jwt
+
+
+def register_token_callbacks(_app: Flask) -> None:
+    """Tie tokens to users and login sessions; render token failures in the error shape."""
+
+    @jwt.user_lookup_loader
+    def _load_user(_header: dict[str, Any], payload: dict[str, Any]):  # type: ignore[no-untyped-def]
+        return service.active_user(int(payload["sub"]))
+
+    @jwt.token_in_blocklist_loader
+    def _session_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+        return not service.is_session_live(payload.get("sid"))
+
+    def unauthorized(code: str, message: str):  # type: ignore[no-untyped-def]
+        return error_response(401, code, message, headers={"WWW-Authenticate": "Bearer"})
+
+    jwt.unauthorized_loader(lambda reason: unauthorized("missing_token", "Please log in."))
+    jwt.invalid_token_loader(lambda reason: unauthorized("invalid_token", "Your login is not valid; please log in again."))
+    jwt.expired_token_loader(lambda h, p: unauthorized("token_expired", "Your login has expired; please log in again."))
+    jwt.revoked_token_loader(lambda h, p: unauthorized("token_revoked", "You have logged out; please log in again."))
+    jwt.user_lookup_error_loader(lambda h, p: unauthorized("account_inactive", "This account cannot be used now."))
+    jwt.needs_fresh_token_loader(lambda h, p: unauthorized("fresh_login_required", "Please log in again."))

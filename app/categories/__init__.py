@@ -1,0 +1,1 @@
+"""Hazard categories: stable codes, zh/en names, points and deadlines."""

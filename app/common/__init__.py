@@ -1,0 +1,1 @@
+"""Pieces every domain shares: model types, clock, pagination, access checks."""

@@ -1,0 +1,4 @@
+"""Every domain's tables, imported in one place so that Alembic and the app see them all."""
+from app.auth.models import AuthSession, Invite, User  # noqa: F401
+from app.categories.models import Category  # noqa: F401
+from app.geo.models import Area, AreaWorker, WorkerPresence  # noqa: F401

@@ -1,0 +1,78 @@
+"""geo: responsible workers of grids, and grid workers' presence (last position only)
+
+Revision ID: 0002_geo
+Revises: 0001_foundation
+"""
+import sqlalchemy as sa
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision = "0002_geo"
+down_revision = "0001_foundation"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "area_workers",
+        sa.Column("area_code", sa.String(length=32), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["area_code"], ["areas.code"], name=op.f("fk_area_workers_area_code_areas")
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_area_workers_user_id_users")),
+        sa.PrimaryKeyConstraint("area_code", "user_id", name=op.f("pk_area_workers")),
+    )
+    with op.batch_alter_table("area_workers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_area_workers_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "worker_presence",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("on_duty", sa.Boolean(), nullable=False),
+        sa.Column("community_code", sa.String(length=32), nullable=True),
+        sa.Column("lat", sa.Float(), nullable=True),
+        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("accuracy_m", sa.Float(), nullable=True),
+        sa.Column("located_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "lat IS NULL OR (lat >= -90 AND lat <= 90)", name=op.f("ck_worker_presence_lat_range")
+        ),
+        sa.CheckConstraint(
+            "lon IS NULL OR (lon >= -180 AND lon <= 180)", name=op.f("ck_worker_presence_lon_range")
+        ),
+        sa.CheckConstraint(
+            "accuracy_m IS NULL OR accuracy_m >= 0",
+            name=op.f("ck_worker_presence_accuracy_positive"),
+        ),
+        sa.CheckConstraint(
+            "NOT on_duty OR (lat IS NOT NULL AND lon IS NOT NULL AND located_at IS NOT NULL)",
+            name=op.f("ck_worker_presence_on_duty_has_position"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["community_code"], ["areas.code"], name=op.f("fk_worker_presence_community_code_areas")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_worker_presence_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_worker_presence")),
+    )
+    with op.batch_alter_table("worker_presence", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_worker_presence_duty_community_lat_lon",
+            ["on_duty", "community_code", "lat", "lon"],
+            unique=False,
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("worker_presence", schema=None) as batch_op:
+        batch_op.drop_index("ix_worker_presence_duty_community_lat_lon")
+    op.drop_table("worker_presence")
+    with op.batch_alter_table("area_workers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_area_workers_user_id"))
+    op.drop_table("area_workers")

@@ -1,0 +1,96 @@
+"""Fixtures: a migrated database (SQLite file, or a fresh PostgreSQL database), app, client."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.extensions import db, limiter
+from config import TestingConfig
+
+# Reference data that migrations insert and every test may rely on.
+KEEP_TABLES = {"alembic_version", "categories"}
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or ""
+    return url if url.startswith("postgres") else None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database of this test session's own: a new PostgreSQL database, or a SQLite file."""
+    server_url = _postgres_url()
+    if server_url is None:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    url = sa.engine.make_url(server_url).set(drivername="postgresql+psycopg")
+    name = f"gridsnap_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
+
+    application = create_app(Config)
+    with application.app_context():
+        flask_migrate.upgrade()  # the schema production gets, not create_all()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test that used the app: empty every table but reference data, and uploads."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        limiter.reset()
+    upload_dir = Path(application.config["UPLOAD_DIR"])
+    for child in upload_dir.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    """An app context for calling services directly."""
+    with app.app_context():
+        yield app
+        db.session.remove()
