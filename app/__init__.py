@@ -12,6 +12,9 @@ from config import Config, config_from_env
 BLUEPRINTS: tuple[str, ...] = (
     "app.auth.api:blp",
     "app.categories.api:blp",
+    "app.geo.api:blp",
+    "app.photos.api:blp",
+    "app.reports.api:blp",
 )
 
 

@@ -169,3 +169,64 @@ def worker_posts() -> list[WorkerPost]:
                     WorkerPost(community.code, f"{community.code}{grid_index:02d}", lat, lon)
                 )
     return posts
+
+
+def spread(total: int, parts: int) -> list[int]:
+    """total split into parts counts that differ by at most one (larger ones first)."""
+    base, extra = divmod(total, parts)
+    return [base + (1 if index < extra else 0) for index in range(parts)]
+
+
+def build_tiled_map(
+    *,
+    communities: int,
+    grids: int,
+    micro_grids: int,
+    origin: LonLat = (106.0, 38.3),
+    community_size: LonLat = (0.01, 0.008),
+    code: str = "649901",
+) -> dict[str, Any]:
+    """A synthetic district tiled into streets (rows), communities, grids and micro-grids.
+
+    For benchmarks and tests at real scale (Shizuishan: 122 communities, 738 grids, 2,316
+    micro-grids); every level tiles its parent exactly, so borders are shared.
+    """
+    rows = max(1, round(communities**0.5))
+    per_row = spread(communities, rows)
+    lon0, lat0 = origin
+    width, height = max(per_row) * community_size[0], rows * community_size[1]
+    district = (
+        (lon0, lat0),
+        (lon0 + width, lat0),
+        (lon0 + width, lat0 + height),
+        (lon0, lat0 + height),
+    )
+    features = [feature(code, "示例区", "district", None, district)]
+    community_quads = []
+    for row, street_quad in enumerate(split_quad(district, 1, rows), start=1):
+        street_code = f"{code}{row:03d}"
+        features.append(feature(street_code, f"第{row}街道", "street", code, street_quad))
+        for index, quad in enumerate(split_quad(street_quad, per_row[row - 1], 1), start=1):
+            community_quads.append((f"{street_code}{index:03d}", street_code, quad))
+    grid_counts = spread(grids, communities)
+    micro_counts = iter(spread(micro_grids, grids))
+    for (community_code, street_code, quad), grid_count in zip(
+        community_quads, grid_counts, strict=True
+    ):
+        features.append(
+            feature(community_code, f"{community_code}社区", "community", street_code, quad)
+        )
+        for g, grid_quad in enumerate(split_quad(quad, grid_count, 1), start=1):
+            grid_code = f"{community_code}{g:02d}"
+            features.append(feature(grid_code, f"第{g}网格", "grid", community_code, grid_quad))
+            for m, micro_quad in enumerate(split_quad(grid_quad, 1, next(micro_counts)), start=1):
+                features.append(
+                    feature(
+                        f"{grid_code}{m:02d}",
+                        f"第{g}网格{m}号微网格",
+                        "micro_grid",
+                        grid_code,
+                        micro_quad,
+                    )
+                )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,4 +1,5 @@
 """Tables of the grid map."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -77,7 +78,9 @@ class WorkerPresence(db.Model):
 
     __table_args__ = (
         # Equality on duty and community, range on lat, lon checked inside the index (field notes).
-        Index("ix_worker_presence_duty_community_lat_lon", "on_duty", "community_code", "lat", "lon"),
+        Index(
+            "ix_worker_presence_duty_community_lat_lon", "on_duty", "community_code", "lat", "lon"
+        ),
         CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name="lat_range"),
         CheckConstraint("lon IS NULL OR (lon >= -180 AND lon <= 180)", name="lon_range"),
         CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_positive"),

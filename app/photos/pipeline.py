@@ -20,9 +20,9 @@ from app.photos.exif import CHINA_STANDARD_TIME, read_metadata
 # Once per process: Pillow then opens HEIC/HEIF; embedded thumbnails are never used, so skip them.
 pillow_heif.register_heif_opener(thumbnails=False)
 
-# The Pillow plugins allowed to open each kind recognised by its magic bytes (phones write MPO for JPEG).
+# The Pillow plugin allowed to open each kind recognised by its magic bytes.
 _PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
-    "jpeg": ("JPEG", "MPO"),
+    "jpeg": ("JPEG",),  # its factory also yields MPO, which many phones write
     "png": ("PNG",),
     "webp": ("WEBP",),
     "heif": ("HEIF",),
@@ -98,7 +98,7 @@ def process_photo(
             image = _apply_orientation(image, metadata.orientation)
         image = _to_rgb(image)
         thumbnail = image.resize(
-            fit_within(image.size, limits.thumb_edge), Image.Resampling.LANCZOS, reducing_gap=2.0
+            fit_within(image.size, limits.thumb_edge), Image.Resampling.LANCZOS, reducing_gap=1.5
         )
         encoded = encode_jpeg(image, quality=limits.quality)
     return ProcessedPhoto(
@@ -150,7 +150,7 @@ def open_checked(raw: bytes, *, kind: str, limits: PhotoLimits) -> Image.Image:
 
 def decode_reduced(image: Image.Image, *, long_edge: int) -> Image.Image:
     """Decode the pixels, letting libjpeg scale by 1/2, 1/4 or 1/8 while the long edge stays near `long_edge`."""
-    if image.format in _PILLOW_FORMATS["jpeg"]:
+    if image.format in ("JPEG", "MPO"):
         request = draft_request_size(image.size, long_edge)
         if request is not None:
             image.draft(None, request)

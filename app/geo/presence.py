@@ -1,0 +1,337 @@
+"""Grid workers on duty: their last position, and the nearest available one to a point."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import delete, select, true, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.auth.models import Role, User, UserStatus
+from app.common import clock
+from app.errors import Conflict, Forbidden, Unprocessable
+from app.extensions import db
+from app.geo.demo_map import worker_posts
+from app.geo.geometry import BBox
+from app.geo.models import AreaWorker, WorkerPresence
+from app.geo.proximity import Candidate, circle_bbox, geodesic_m, rank_key
+from app.geo.service import CaseloadCounter, no_caseload
+
+DEFAULT_FRESH_MINUTES = 15
+DEFAULT_CASELOAD_CAP = 10
+# First search radius; each empty round widens the box this many times.
+FIRST_RADIUS_M = 500.0
+GROWTH = 4.0
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What a grid worker's app shows: duty, last position, and until when it counts."""
+
+    on_duty: bool
+    lat: float | None
+    lon: float | None
+    accuracy_m: float | None
+    located_at: datetime | None
+    fresh_until: datetime | None
+    fresh: bool
+
+
+def set_duty(
+    *,
+    worker: User,
+    on_duty: bool,
+    lat: float | None = None,
+    lon: float | None = None,
+    accuracy_m: float | None = None,
+    fresh_minutes: int | None = None,
+) -> Presence:
+    """Go on duty at a position, or off duty (which forgets the position)."""
+    community_code = _require_grid_worker(worker)
+    now = clock.utcnow()
+    if on_duty and (lat is None or lon is None):
+        raise Unprocessable("Share your location to go on duty.", code="location_required")
+    values: dict[str, Any] = {
+        "user_id": worker.id,
+        "on_duty": on_duty,
+        "community_code": community_code,
+        # Off duty, the position is of no use to assignment: do not keep it.
+        "lat": lat if on_duty else None,
+        "lon": lon if on_duty else None,
+        "accuracy_m": accuracy_m if on_duty else None,
+        "located_at": now if on_duty else None,
+        "updated_at": now,
+    }
+    _upsert_presence(values)
+    db.session.commit()
+    return _presence_of(values, fresh_minutes)
+
+
+def record_location(
+    *,
+    worker: User,
+    lat: float,
+    lon: float,
+    accuracy_m: float | None = None,
+    fresh_minutes: int | None = None,
+) -> Presence:
+    """Replace an on-duty worker's last position (no track is kept)."""
+    community_code = _require_grid_worker(worker)
+    now = clock.utcnow()
+    values = {
+        "community_code": community_code,
+        "lat": lat,
+        "lon": lon,
+        "accuracy_m": accuracy_m,
+        "located_at": now,
+        "updated_at": now,
+    }
+    # Conditional update: a location racing a going-off-duty never puts the worker back on.
+    result = db.session.execute(
+        update(WorkerPresence)
+        .where(WorkerPresence.user_id == worker.id, WorkerPresence.on_duty == true())
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("You are off duty; go on duty to share your location.", code="off_duty")
+    db.session.commit()
+    return _presence_of({"on_duty": True, **values}, fresh_minutes)
+
+
+def get_presence(*, worker: User, fresh_minutes: int | None = None) -> Presence:
+    """A grid worker's current duty and last position (off duty if never set)."""
+    _require_grid_worker(worker)
+    row = db.session.get(WorkerPresence, worker.id)
+    if row is None:
+        return _presence_of({"on_duty": False}, fresh_minutes)
+    columns = ("on_duty", "lat", "lon", "accuracy_m", "located_at")
+    return _presence_of({name: getattr(row, name) for name in columns}, fresh_minutes)
+
+
+def _require_grid_worker(worker: User) -> str:
+    if worker.role != Role.GRID_WORKER:
+        raise Forbidden("Only grid workers go on duty.", code="role_not_allowed")
+    if worker.area_code is None:
+        raise Unprocessable(
+            "You belong to no community yet; ask your secretary.", code="no_community"
+        )
+    return worker.area_code
+
+
+def _upsert_presence(values: dict[str, Any]) -> None:
+    # One statement, so that two first-time requests cannot both insert (the key settles it).
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(WorkerPresence).values(**values)
+    changes = {name: stmt.excluded[name] for name in values if name != "user_id"}
+    db.session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=changes))
+
+
+def _presence_of(values: dict[str, Any], fresh_minutes: int | None) -> Presence:
+    located_at = values.get("located_at")
+    fresh_until = None
+    if values["on_duty"] and located_at is not None:
+        fresh_until = located_at + timedelta(
+            minutes=_setting("PRESENCE_FRESH_MINUTES", fresh_minutes)
+        )
+    return Presence(
+        on_duty=values["on_duty"],
+        lat=values.get("lat"),
+        lon=values.get("lon"),
+        accuracy_m=values.get("accuracy_m"),
+        located_at=located_at,
+        fresh_until=fresh_until,
+        fresh=fresh_until is not None and clock.utcnow() <= fresh_until,
+    )
+
+
+def _setting(name: str, given: int | None) -> int:
+    if given is not None:
+        return given
+    defaults = {
+        "PRESENCE_FRESH_MINUTES": DEFAULT_FRESH_MINUTES,
+        "WORKER_CASELOAD_CAP": DEFAULT_CASELOAD_CAP,
+    }
+    return int(current_app.config.get(name, defaults[name]))
+
+
+# --- nearest available worker ----------------------------------------------------------------
+
+
+def nearest_available_worker(
+    lat: float,
+    lon: float,
+    *,
+    community: str,
+    exclude: Collection[int] = (),
+    caseload_of: CaseloadCounter = no_caseload,
+    caseload_cap: int | None = None,
+    fresh_minutes: int | None = None,
+) -> tuple[User, float] | None:
+    """Assignment steps 2–3: the nearest on-duty, fresh, under-cap grid worker of a community.
+
+    Returns (worker, geodesic metres) or None. Ties go to the smaller caseload, then the smaller
+    id. SQL matches a box around a circle that widens until it holds a candidate; only the circle
+    counts (a box corner may hold someone farther than a worker just outside an edge). Writes
+    nothing; the caller's transaction must still guard the cap against concurrent assignment.
+    """
+    search = _Search(
+        lat,
+        lon,
+        community,
+        frozenset(exclude),
+        caseload_of,
+        cap=_setting("WORKER_CASELOAD_CAP", caseload_cap),
+        cutoff=_fresh_cutoff(fresh_minutes),
+    )
+    radius = FIRST_RADIUS_M
+    while True:
+        box = circle_bbox(lat, lon, radius)
+        ranked = search.ranked_in(box)
+        if ranked and (box is None or ranked[0][0] <= radius):
+            return search.answer(ranked[0])
+        if box is None:
+            return None
+        # Someone is in the box but beyond the circle: a circle through them holds the answer.
+        radius = ranked[0][0] if ranked else radius * GROWTH
+
+
+def scan_nearest_available_worker(
+    lat: float,
+    lon: float,
+    *,
+    community: str,
+    exclude: Collection[int] = (),
+    caseload_of: CaseloadCounter = no_caseload,
+    caseload_cap: int | None = None,
+    fresh_minutes: int | None = None,
+) -> tuple[User, float] | None:
+    """The same answer by brute force: a geodesic distance to every available worker (reference)."""
+    search = _Search(
+        lat,
+        lon,
+        community,
+        frozenset(exclude),
+        caseload_of,
+        cap=_setting("WORKER_CASELOAD_CAP", caseload_cap),
+        cutoff=_fresh_cutoff(fresh_minutes),
+    )
+    ranked = search.ranked_in(None)
+    return search.answer(ranked[0]) if ranked else None
+
+
+def _fresh_cutoff(fresh_minutes: int | None) -> datetime:
+    return clock.utcnow() - timedelta(minutes=_setting("PRESENCE_FRESH_MINUTES", fresh_minutes))
+
+
+class _Search:
+    """One nearest-worker query: filters, and distances and caseloads already computed."""
+
+    def __init__(
+        self,
+        lat: float,
+        lon: float,
+        community: str,
+        exclude: frozenset[int],
+        caseload_of: CaseloadCounter,
+        *,
+        cap: int,
+        cutoff: datetime,
+    ) -> None:
+        self.lat, self.lon, self.community, self.exclude = lat, lon, community, exclude
+        self.caseload_of, self.cap, self.cutoff = caseload_of, cap, cutoff
+        self.caseloads: dict[int, int] = {}
+
+    def ranked_in(self, box: BBox | None) -> list[tuple[float, int, int]]:
+        """Rank keys (distance, caseload, id) of the available workers in the box, best first."""
+        rows = db.session.execute(self._statement(box)).all()
+        fresh_ids = [row.user_id for row in rows if row.user_id not in self.caseloads]
+        if fresh_ids:
+            counted = self.caseload_of(fresh_ids)
+            self.caseloads.update((user_id, counted.get(user_id, 0)) for user_id in fresh_ids)
+        keys = [
+            rank_key(
+                geodesic_m(self.lat, self.lon, row.lat, row.lon),
+                Candidate(row.user_id, row.lat, row.lon, self.caseloads[row.user_id]),
+            )
+            for row in rows
+            if self.caseloads[row.user_id] < self.cap
+        ]
+        return sorted(keys)
+
+    def answer(self, key: tuple[float, int, int]) -> tuple[User, float]:
+        distance, _caseload, user_id = key
+        return db.session.get(User, user_id), distance
+
+    def _statement(self, box: BBox | None) -> Any:
+        presence = WorkerPresence
+        stmt = (
+            select(presence.user_id, presence.lat, presence.lon)
+            .join(User, User.id == presence.user_id)
+            .where(
+                presence.on_duty == true(),
+                presence.community_code == self.community,
+                presence.located_at >= self.cutoff,
+                # The copy in presence may lag a move between communities; the account decides.
+                User.area_code == self.community,
+                User.role == Role.GRID_WORKER,
+                User.status == UserStatus.ACTIVE,
+            )
+        )
+        if box is not None:
+            stmt = stmt.where(
+                presence.lat.between(box.min_lat, box.max_lat),
+                presence.lon.between(box.min_lon, box.max_lon),
+            )
+        if self.exclude:
+            stmt = stmt.where(presence.user_id.not_in(self.exclude))
+        return stmt
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+def station_demo_workers(*, workers: Sequence[User]) -> int:
+    """Demo seed: make grid workers responsible for their community's demo grids, on duty there."""
+    now = clock.utcnow()
+    by_community: dict[str, list[User]] = {}
+    for worker in workers:
+        if worker.role == Role.GRID_WORKER and worker.area_code:
+            by_community.setdefault(worker.area_code, []).append(worker)
+    stationed = 0
+    for community_code, members in by_community.items():
+        posts = [post for post in worker_posts() if post.community_code == community_code]
+        if not posts:
+            continue
+        for index, post in enumerate(posts):
+            db.session.execute(delete(AreaWorker).where(AreaWorker.area_code == post.grid_code))
+            db.session.add(
+                AreaWorker(
+                    area_code=post.grid_code,
+                    user_id=members[index % len(members)].id,
+                    created_at=now,
+                )
+            )
+        for index, worker in enumerate(members):
+            post = posts[index % len(posts)]
+            _upsert_presence(
+                {
+                    "user_id": worker.id,
+                    "on_duty": True,
+                    "community_code": community_code,
+                    "lat": post.lat,
+                    "lon": post.lon,
+                    "accuracy_m": 10.0,
+                    "located_at": now,
+                    "updated_at": now,
+                }
+            )
+            stationed += 1
+    db.session.commit()
+    return stationed

@@ -1,0 +1,1 @@
+"""Hazard reports: submission, the state machine, the timeline."""

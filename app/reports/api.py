@@ -1,0 +1,102 @@
+"""Report endpoints: submit from a phone, list, read."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from flask import current_app, request
+from flask_jwt_extended import current_user, get_jwt_identity, verify_jwt_in_request
+from flask_smorest import Blueprint
+
+from app.auth.models import Role
+from app.common.auth import roles_required
+from app.common.pagination import paginate
+from app.errors import ValidationFailed
+from app.extensions import limiter
+from app.photos.service import photo_limits, photo_store
+from app.reports import service
+from app.reports.presenter import present_report
+from app.reports.schemas import (
+    ReportFilesSchema,
+    ReportFilterSchema,
+    ReportFormSchema,
+    ReportPageSchema,
+    ReportSchema,
+)
+from app.reports.screening import ScreeningPolicy
+
+blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
+                description="Hazard reports: submit, list, read.")
+
+_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
+_IDEMPOTENCY_DOC = {"in": "header", "name": "Idempotency-Key", "required": False,
+                    "schema": {"type": "string", "minLength": 8, "maxLength": 100},
+                    "description": "Any unique value per report (e.g. a UUID); a retry with the same "
+                                   "key returns the first report instead of creating another."}
+
+
+def _reports_limit() -> str:
+    return current_app.config["RATE_LIMIT_REPORTS"]
+
+
+def _rider_key() -> str:
+    verify_jwt_in_request(optional=True)
+    return f"reports:{get_jwt_identity() or request.remote_addr}"
+
+
+def _idempotency_key() -> str | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise ValidationFailed("Idempotency-Key must be 8–100 letters, digits or ._:- characters.",
+                               code="invalid_idempotency_key")
+    return key
+
+
+def _policy() -> service.SubmitPolicy:
+    config = current_app.config
+    return service.SubmitPolicy(
+        max_photos=config["MAX_PHOTOS_PER_REPORT"], photo_limits=photo_limits(),
+        screening=ScreeningPolicy(
+            duplicate_radius_m=config["DUPLICATE_RADIUS_M"],
+            duplicate_window=timedelta(hours=config["DUPLICATE_WINDOW_HOURS"]),
+            exif_far_m=config["EXIF_FAR_M"], stale_after=timedelta(hours=config["STALE_PHOTO_HOURS"]),
+            burst_count=config["BURST_REPORTS"], burst_window=timedelta(minutes=config["BURST_MINUTES"])),
+    )
+
+
+@blp.route("", methods=["POST"])
+@roles_required(Role.RIDER)
+@limiter.limit(_reports_limit, key_func=_rider_key)
+@blp.arguments(ReportFormSchema, location="form")
+@blp.arguments(ReportFilesSchema, location="files")
+@blp.response(201, ReportSchema)
+@blp.doc(parameters=[_IDEMPOTENCY_DOC])
+def submit(form, files):
+    """Report a hazard: multipart with 1–6 photos (JPEG, PNG, WebP, HEIC)."""
+    photos = [upload.read() for upload in files["photos"]]
+    submission = service.submit_report(
+        rider=current_user, fields=form, photos=photos, idempotency_key=_idempotency_key(),
+        store=photo_store(), policy=_policy())
+    headers = {"Idempotent-Replayed": "true"} if submission.replayed else {}
+    return present_report(submission.report, with_timeline=True), 201, headers
+
+
+@blp.route("", methods=["GET"])
+@roles_required()
+@blp.arguments(ReportFilterSchema, location="query")
+@blp.response(200, ReportPageSchema)
+def list_reports(args):
+    """Reports you may see, newest first (riders: their own; staff: their area)."""
+    page, per_page = args.pop("page"), args.pop("per_page")
+    result = paginate(service.list_reports(viewer=current_user, **args), page=page, per_page=per_page)
+    result["items"] = [present_report(report) for report in result["items"]]
+    return result
+
+
+@blp.route("/<int:report_id>", methods=["GET"])
+@roles_required()
+@blp.response(200, ReportSchema)
+def get_report(report_id):
+    """One report with its photos and timeline."""
+    return present_report(service.get_report(viewer=current_user, report_id=report_id),
+                          with_timeline=True)

@@ -1,0 +1,140 @@
+"""Tables of reports: the report, its photos, its timeline, and idempotent submissions."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.common.clock import utcnow
+from app.common.models import TimestampMixin, UTCDateTime
+from app.extensions import db
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    ESCALATED = "escalated"
+    DISPATCHED = "dispatched"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+OPEN_STATUSES = (Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.ESCALATED,
+                 Status.DISPATCHED)
+
+
+class Report(TimestampMixin, db.Model):
+    """One hazard a rider reported; status changes only through reports.workflow."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=Status.SUBMITTED)
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+    description: Mapped[str | None] = mapped_column(String(500))
+    address: Mapped[str | None] = mapped_column(String(200))
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The located chain, denormalised for scoping and stats: most specific area, its community, district.
+    area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    community_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    assign_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    flags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rating: Mapped[int | None] = mapped_column(Integer)
+
+    photos: Mapped[list[ReportPhoto]] = relationship(
+        back_populates="report", order_by="ReportPhoto.id", lazy="selectin")
+
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('submitted', 'assigned', 'accepted', 'escalated', 'dispatched', "
+            "'resolved', 'closed', 'rejected')", name="status"),
+        CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="coordinates"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        # Duplicate detection looks for open reports of one category near a point, recent first.
+        Index("ix_reports_category_status_lat_lon", "category_code", "status", "lat", "lon"),
+        Index("ix_reports_status_created", "status", "created_at"),
+    )
+
+
+class ReportPhoto(db.Model):
+    """A processed photo of a report (content-addressed files in the photo store)."""
+
+    __tablename__ = "report_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="report")
+    image_key: Mapped[str] = mapped_column(String(100), nullable=False)
+    thumbnail_key: Mapped[str] = mapped_column(String(100), nullable=False)
+    phash: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    exif_lat: Mapped[float | None] = mapped_column(Float)
+    exif_lon: Mapped[float | None] = mapped_column(Float)
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    report: Mapped[Report] = relationship(back_populates="photos")
+
+    __table_args__ = (CheckConstraint("kind IN ('report', 'resolution')", name="kind"),)
+
+
+class ReportEvent(db.Model):
+    """One step of a report's timeline; written in the same transaction as the change."""
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), nullable=False, index=True)
+    action: Mapped[str] = mapped_column(String(32), nullable=False)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16), nullable=False)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the system
+    note: Mapped[str | None] = mapped_column(Text)
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("report_photos.id"))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class IdempotencyRecord(db.Model):
+    """A submission key: a retry with the same key gets the first answer, never a second report."""
+
+    __tablename__ = "idempotency_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    key: Mapped[str] = mapped_column(String(100), nullable=False)
+    request_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_idempotency_records_user_key"),)

@@ -1,0 +1,67 @@
+"""A report as its JSON shape: area chain, people, signed photo links, timeline."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.extensions import db
+from app.geo import service as geo
+from app.photos.service import photo_url
+from app.reports.models import Report, ReportEvent, ReportPhoto
+
+
+def present_report(report: Report, *, with_timeline: bool = False) -> dict[str, Any]:
+    """The report as the API shows it (photo URLs are signed and expire)."""
+    people = _people({report.reporter_id, report.assigned_to_id, report.department_id})
+    data: dict[str, Any] = {
+        "id": report.id, "status": report.status, "category": report.category_code,
+        "lat": report.lat, "lon": report.lon, "description": report.description,
+        "address": report.address, "captured_at": report.captured_at,
+        "area": geo.area_chain(code=report.area_code) if report.area_code else [],
+        "reporter": _brief(people.get(report.reporter_id)),
+        "assigned_to": _brief(people.get(report.assigned_to_id)),
+        "distance_m": round(report.distance_m, 1) if report.distance_m is not None else None,
+        "department": _brief(people.get(report.department_id)),
+        "due_at": report.due_at,
+        "photos": [_photo(p) for p in report.photos if p.kind == "report"],
+        "flags": list(report.flags or []), "duplicate_of": report.duplicate_of_id,
+        "rating": report.rating, "created_at": report.created_at, "updated_at": report.updated_at,
+    }
+    if with_timeline:
+        data["timeline"] = _timeline(report)
+    return data
+
+
+def _timeline(report: Report) -> list[dict[str, Any]]:
+    events = db.session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)
+                                .order_by(ReportEvent.at, ReportEvent.id)).all()
+    actors = _people({e.actor_id for e in events})
+    photos = {p.id: p for p in report.photos}
+    return [{
+        "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
+        "actor": _actor(actors.get(e.actor_id)), "note": e.note, "at": e.at,
+        "photo": _photo(photos[e.photo_id]) if e.photo_id in photos else None,
+    } for e in events]
+
+
+def _people(ids: set[int | None]) -> dict[int, User]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def _brief(user: User | None) -> dict[str, Any] | None:
+    return {"id": user.id, "name": user.name} if user else None
+
+
+def _actor(user: User | None) -> dict[str, Any] | None:
+    return {"id": user.id, "name": user.name, "role": user.role} if user else None
+
+
+def _photo(photo: ReportPhoto) -> dict[str, Any]:
+    return {"url": photo_url(photo.image_key, variant="image"),
+            "thumbnail_url": photo_url(photo.thumbnail_key, variant="thumbnail"),
+            "kind": photo.kind, "width": photo.width, "height": photo.height}

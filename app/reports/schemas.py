@@ -1,0 +1,112 @@
+"""In and out shapes of reports."""
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from typing import Any
+
+from flask_smorest.fields import Upload
+from marshmallow import Schema, fields, post_load, validate
+
+from app.common.pagination import PageArgsSchema, page_schema
+from app.reports.models import Status
+
+CHINA_TIME = timezone(timedelta(hours=8))
+
+
+class AwareDateTime(fields.DateTime):
+    """ISO 8601; a time without an offset is taken as China time (UTC+8), where phones are."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        parsed = super()._deserialize(value, attr, data, **kwargs)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA_TIME)
+
+
+class ReportFormSchema(Schema):
+    """The multipart text fields of a new report."""
+
+    category = fields.String(required=True, validate=validate.Length(1, 40))
+    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
+    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+    description = fields.String(load_default=None, validate=validate.Length(max=500))
+    address = fields.String(load_default=None, validate=validate.Length(max=200))
+    captured_at = AwareDateTime(load_default=None)
+
+    @post_load
+    def blank_to_none(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        for key in ("description", "address"):
+            if isinstance(data.get(key), str):
+                data[key] = data[key].strip() or None
+        return data
+
+
+class ReportFilesSchema(Schema):
+    photos = fields.List(Upload(), load_default=list)
+
+
+class ReportFilterSchema(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
+    category = fields.String(validate=validate.Length(1, 40))
+    since = AwareDateTime()
+    mine = fields.Boolean(load_default=False, metadata={"description": "Only reports assigned to me."})
+
+
+class PersonSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class ActorSchema(PersonSchema):
+    role = fields.String()
+
+
+class AreaBriefSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+    parent_code = fields.String(allow_none=True)
+
+
+class PhotoLinkSchema(Schema):
+    url = fields.String()
+    thumbnail_url = fields.String()
+    kind = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class EventSchema(Schema):
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor = fields.Nested(ActorSchema, allow_none=True)
+    note = fields.String(allow_none=True)
+    photo = fields.Nested(PhotoLinkSchema, allow_none=True)
+    at = fields.DateTime()
+
+
+class ReportSchema(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    category = fields.String()
+    lat = fields.Float()
+    lon = fields.Float()
+    description = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    captured_at = fields.DateTime(allow_none=True)
+    area = fields.List(fields.Nested(AreaBriefSchema))
+    reporter = fields.Nested(PersonSchema)
+    assigned_to = fields.Nested(PersonSchema, allow_none=True)
+    distance_m = fields.Float(allow_none=True)
+    department = fields.Nested(PersonSchema, allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    photos = fields.List(fields.Nested(PhotoLinkSchema))
+    flags = fields.List(fields.String())
+    duplicate_of = fields.Integer(allow_none=True)
+    rating = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    timeline = fields.List(fields.Nested(EventSchema))
+
+
+ReportPageSchema = page_schema(ReportSchema, "ReportPage")
+

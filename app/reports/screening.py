@@ -1,0 +1,81 @@
+"""Screening a new report: the open report it duplicates, and anti-abuse flags for staff."""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.geo.proximity import geodesic_m
+from app.photos.pipeline import ProcessedPhoto
+from app.reports.models import OPEN_STATUSES, Report, ReportPhoto
+
+METRES_PER_DEGREE_LAT = 111_320.0
+
+
+@dataclass(frozen=True)
+class ScreeningPolicy:
+    duplicate_radius_m: float = 50
+    duplicate_window: timedelta = timedelta(hours=72)
+    exif_far_m: float = 300
+    stale_after: timedelta = timedelta(hours=24)
+    burst_count: int = 5
+    burst_window: timedelta = timedelta(minutes=10)
+
+
+def find_original(*, category: str, lat: float, lon: float, now: datetime,
+                  policy: ScreeningPolicy) -> Report | None:
+    """The earliest open report of this category within the radius and window, if any."""
+    dlat = policy.duplicate_radius_m / METRES_PER_DEGREE_LAT
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    candidates = db.session.scalars(
+        select(Report).where(
+            Report.category_code == category,
+            Report.status.in_(OPEN_STATUSES),
+            Report.duplicate_of_id.is_(None),
+            Report.lat.between(lat - dlat, lat + dlat),
+            Report.lon.between(lon - dlon, lon + dlon),
+            Report.created_at >= now - policy.duplicate_window,
+        ).order_by(Report.created_at, Report.id)
+    )
+    return next((r for r in candidates
+                 if geodesic_m(lat, lon, r.lat, r.lon) <= policy.duplicate_radius_m), None)
+
+
+def flags_for(*, reporter_id: int, lat: float, lon: float, captured_at: datetime | None,
+              photos: Sequence[ProcessedPhoto], located: bool, now: datetime,
+              policy: ScreeningPolicy) -> list[str]:
+    """Flags shown to staff; none of them blocks the report."""
+    flags = []
+    if not located:
+        flags.append("outside_service_area")
+    if any(p.exif_lat is not None and p.exif_lon is not None
+           and geodesic_m(lat, lon, p.exif_lat, p.exif_lon) > policy.exif_far_m for p in photos):
+        flags.append("exif_far_from_claim")
+    times = [t for t in [captured_at, *(p.captured_at for p in photos)] if t is not None]
+    if any(t < now - policy.stale_after for t in times):
+        flags.append("stale_photo")
+    if _photo_used_before(photos):
+        flags.append("reused_photo")
+    if _recent_reports_by(reporter_id, since=now - policy.burst_window) + 1 >= policy.burst_count:
+        flags.append("burst")
+    return flags
+
+
+def _photo_used_before(photos: Sequence[ProcessedPhoto]) -> bool:
+    # Exact perceptual-hash equality: indexed, and what a re-sent or re-encoded photo gives.
+    hashes = {p.phash for p in photos}
+    return db.session.scalar(
+        select(func.count()).select_from(ReportPhoto)
+        .where(ReportPhoto.phash.in_(hashes), ReportPhoto.kind == "report")
+    ) > 0
+
+
+def _recent_reports_by(reporter_id: int, *, since: datetime) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Report)
+        .where(Report.reporter_id == reporter_id, Report.created_at >= since)
+    ) or 0

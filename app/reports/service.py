@@ -1,0 +1,203 @@
+"""Report use cases: submit from a phone (idempotently), list and read within scope."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import Role, User
+from app.categories.service import get_active_category
+from app.common import clock
+from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
+from app.extensions import db
+from app.geo import service as geo
+from app.geo.models import Level
+from app.photos.pipeline import PhotoLimits
+from app.photos.storage import PhotoStore
+from app.reports import intake, workflow
+from app.reports.models import IdempotencyRecord, Report, ReportPhoto, Status
+from app.reports.screening import ScreeningPolicy, find_original, flags_for
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class SubmitPolicy:
+    max_photos: int = 6
+    photo_limits: PhotoLimits = field(default_factory=PhotoLimits)
+    screening: ScreeningPolicy = field(default_factory=ScreeningPolicy)
+
+
+@dataclass(frozen=True)
+class Submission:
+    report: Report
+    replayed: bool  # True when an Idempotency-Key retry got the first answer again
+
+
+def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes],
+                  idempotency_key: str | None, store: PhotoStore,
+                  policy: SubmitPolicy = SubmitPolicy()) -> Submission:
+    """A rider's new report: photos cleaned and stored, located, screened, recorded — or, for a
+    retried Idempotency-Key, the report the first attempt created."""
+    fingerprint = _fingerprint(fields, photos)
+    if idempotency_key:
+        earlier = _earlier_submission(rider.id, idempotency_key, fingerprint)
+        if earlier is not None:
+            return Submission(report=earlier, replayed=True)
+    intake.check_photo_count(photos, maximum=policy.max_photos)
+    _check_captured_at(fields.get("captured_at"))
+    get_active_category(fields["category"])
+    db.session.commit()  # hold no database lock while photos are decoded
+    processed = intake.process_all(photos, limits=policy.photo_limits)
+    with intake.stored(store, processed) as stored_photos:
+        try:
+            report = _record_report(rider=rider, fields=fields, photos=stored_photos,
+                                    idempotency=(idempotency_key, fingerprint), policy=policy)
+        except _KeyTaken:
+            # Another attempt with this key won the race; answer with what it created.
+            db.session.rollback()
+            earlier = _earlier_submission(rider.id, idempotency_key or "", fingerprint)
+            if earlier is None:  # pragma: no cover - the winner committed before we saw the conflict
+                raise
+            return Submission(report=earlier, replayed=True)
+    return Submission(report=report, replayed=False)
+
+
+class _KeyTaken(Exception):
+    pass
+
+
+def _record_report(*, rider: User, fields: dict[str, Any], photos: list[intake.IntakePhoto],
+                   idempotency: tuple[str | None, str], policy: SubmitPolicy) -> Report:
+    """One transaction: the idempotency claim, the report, its photos, its first event."""
+    key, fingerprint = idempotency
+    claim = None
+    if key:
+        claim = IdempotencyRecord(user_id=rider.id, key=key, request_hash=fingerprint)
+        db.session.add(claim)
+        try:
+            db.session.flush()  # on PostgreSQL this waits for a concurrent holder of the key
+        except IntegrityError:
+            raise _KeyTaken() from None
+    now = clock.utcnow()
+    lat, lon = fields["lat"], fields["lon"]
+    chain = geo.locate(lat=lat, lon=lon)
+    original = find_original(category=fields["category"], lat=lat, lon=lon, now=now,
+                             policy=policy.screening)
+    report = Report(
+        reporter_id=rider.id, category_code=fields["category"], status=Status.SUBMITTED,
+        lat=lat, lon=lon, description=fields.get("description"), address=fields.get("address"),
+        captured_at=fields.get("captured_at"),
+        area_code=chain[0].code if chain else None,
+        community_code=_code_at(chain, Level.COMMUNITY), district_code=_code_at(chain, Level.DISTRICT),
+        duplicate_of_id=original.id if original else None,
+        flags=flags_for(reporter_id=rider.id, lat=lat, lon=lon, captured_at=fields.get("captured_at"),
+                        photos=[p.processed for p in photos], located=bool(chain), now=now,
+                        policy=policy.screening),
+    )
+    db.session.add(report)
+    db.session.flush()
+    for photo in photos:
+        db.session.add(_photo_row(report.id, photo, kind="report"))
+    workflow.record_submission(report=report, actor=rider)
+    if claim is not None:
+        claim.report_id, claim.response_status = report.id, 201
+    db.session.commit()
+    return report
+
+
+def _earlier_submission(user_id: int, key: str, fingerprint: str) -> Report | None:
+    record = db.session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key))
+    if record is None:
+        return None
+    if record.request_hash != fingerprint:
+        raise Unprocessable("This Idempotency-Key was already used for a different report.",
+                            code="idempotency_key_reused")
+    return db.session.get(Report, record.report_id)
+
+
+def _fingerprint(fields: dict[str, Any], photos: Sequence[bytes]) -> str:
+    """What makes two submissions 'the same request' for an Idempotency-Key."""
+    canonical = json.dumps({k: v.isoformat() if isinstance(v, datetime) else v
+                            for k, v in sorted(fields.items())}, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(canonical.encode())
+    for data in photos:
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _check_captured_at(captured_at: datetime | None) -> None:
+    if captured_at is not None and captured_at > clock.utcnow() + CLOCK_SKEW:
+        raise ValidationFailed("The capture time is in the future.", code="captured_in_future",
+                               details={"fields": {"captured_at": ["Must not be in the future."]}})
+
+
+def _code_at(chain: Sequence[Any], level: Level) -> str | None:
+    return next((area.code for area in chain if area.level == level), None)
+
+
+def _photo_row(report_id: int, photo: intake.IntakePhoto, *, kind: str) -> ReportPhoto:
+    p = photo.processed
+    return ReportPhoto(report_id=report_id, kind=kind, image_key=photo.files.image_key,
+                       thumbnail_key=photo.files.thumbnail_key, phash=p.phash, width=p.width,
+                       height=p.height, exif_lat=p.exif_lat, exif_lon=p.exif_lon,
+                       captured_at=p.captured_at)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
+    """Every report the viewer may see: their own, assigned, or in their area (object-level scope)."""
+    stmt = select(Report)
+    if viewer.role == Role.ADMIN:
+        return stmt
+    if viewer.role == Role.RIDER:
+        return stmt.where(Report.reporter_id == viewer.id)
+    if viewer.role == Role.GRID_WORKER:
+        return stmt.where(or_(Report.assigned_to_id == viewer.id,
+                              Report.community_code == viewer.area_code))
+    if viewer.role == Role.SECRETARY:
+        return stmt.where(Report.community_code == viewer.area_code)
+    if viewer.role == Role.DISPATCHER:
+        return stmt.where(Report.district_code == viewer.area_code)
+    return stmt.where(Report.department_id == viewer.id)
+
+
+def list_reports(*, viewer: User, status: str | None = None, category: str | None = None,
+                 since: datetime | None = None, mine: bool = False) -> Select[tuple[Report]]:
+    """The viewer's reports, newest first, filtered."""
+    stmt = reports_visible_to(viewer).order_by(Report.created_at.desc(), Report.id.desc())
+    if status:
+        stmt = stmt.where(Report.status == status)
+    if category:
+        stmt = stmt.where(Report.category_code == category)
+    if since:
+        stmt = stmt.where(Report.created_at >= since)
+    if mine:
+        stmt = stmt.where(or_(Report.assigned_to_id == viewer.id, Report.department_id == viewer.id))
+    return stmt
+
+
+def get_report(*, viewer: User, report_id: int) -> Report:
+    """One report the viewer may see; 404 if there is none, 403 if it is not theirs to see."""
+    report = db.session.get(Report, report_id)
+    if report is None:
+        raise NotFound("No such report.", code="report_not_found")
+    visible = db.session.scalar(reports_visible_to(viewer).where(Report.id == report_id))
+    if visible is None and not _confirms(viewer, report):
+        raise Forbidden("This report is not yours to see.", code="not_your_report")
+    return report
+
+
+def _confirms(viewer: User, report: Report) -> bool:
+    """A rider whose own report was linked as a duplicate follows the original's progress."""
+    return viewer.role == Role.RIDER and db.session.scalar(
+        select(Report.id).where(Report.duplicate_of_id == report.id,
+                                Report.reporter_id == viewer.id).limit(1)) is not None

@@ -1,0 +1,69 @@
+"""Fixtures for reports: a mapped community, a rider with a token, and a phone-like uploader."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.auth.models import Role
+from tests.factories import auth_headers, make_user
+from tests.images import jpeg_bytes
+from tests.mapdata import COMMUNITY, IN_WEST, load_small_map
+
+
+@pytest.fixture
+def mapped(app):
+    load_small_map(app)
+    return COMMUNITY
+
+
+@pytest.fixture
+def rider(app, mapped):
+    return make_user(app, Role.RIDER, area_code=mapped, name="张骑手", platform="meituan")
+
+
+@pytest.fixture
+def rider_headers(app, rider):
+    return auth_headers(app, rider)
+
+
+def phone_photo(seed: int = 0, *, at: tuple[float, float] = IN_WEST, **kwargs: Any) -> bytes:
+    """A small phone JPEG with GPS and capture time, distinct per seed."""
+    kwargs.setdefault("taken_at", datetime.now(timezone.utc).replace(microsecond=0))
+    return jpeg_bytes(96, 72, gps=at, seed=seed, **kwargs)
+
+
+@pytest.fixture
+def submit(client, rider_headers) -> Callable[..., Any]:
+    """POST a multipart report as the phone app does; returns the response."""
+
+    def _submit(*, photos: list[tuple[bytes, str]] | None = None, headers: dict[str, str] | None = None,
+                at: tuple[float, float] = IN_WEST, **fields: Any):
+        import io
+
+        form: dict[str, Any] = {"category": "flying_lead_charging", "lat": str(at[0]), "lon": str(at[1]),
+                                "description": "三楼窗户拉线给电动车充电"}
+        form.update({k: v for k, v in fields.items() if v is not None})
+        form = {k: v for k, v in form.items() if v != "__omit__"}
+        if photos is None:
+            photos = [(phone_photo(at=at), "IMG_0001.jpg")]
+        form["photos"] = [(io.BytesIO(data), name) for data, name in photos]
+        return client.post("/api/v1/reports", data=form, content_type="multipart/form-data",
+                           headers={**rider_headers, **(headers or {})})
+
+    return _submit
+
+
+def stored_files(app) -> list[Path]:
+    return [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
+
+
+def count_reports(app) -> int:
+    from app.extensions import db
+    from app.reports.models import Report
+
+    with app.app_context():
+        return db.session.query(Report).count()
