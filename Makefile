@@ -23,7 +23,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads
+	SLA_SWEEP_INTERVAL_SECONDS=$${SLA_SWEEP_INTERVAL_SECONDS:-60} $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

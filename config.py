@@ -57,6 +57,9 @@ class Config:
 
     PRESENCE_FRESH_MINUTES = _int("PRESENCE_FRESH_MINUTES", 15)
     WORKER_CASELOAD_CAP = _int("WORKER_CASELOAD_CAP", 10)
+    MAX_ASSIGN_ATTEMPTS = _int("MAX_ASSIGN_ATTEMPTS", 3)  # then the district command centre takes it
+    AUTO_CLOSE_DAYS = _int("AUTO_CLOSE_DAYS", 7)
+    SLA_SWEEP_INTERVAL_SECONDS = _int("SLA_SWEEP_INTERVAL_SECONDS", 0)  # >0: sweep in-process
     INVITE_DEFAULT_DAYS = 30
     # Password hashing cost (argon2id); tests lower it, production keeps the library default.
     ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)

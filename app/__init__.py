@@ -15,6 +15,10 @@ BLUEPRINTS: tuple[str, ...] = (
     "app.geo.api:blp",
     "app.photos.api:blp",
     "app.reports.api:blp",
+    "app.reports.actions_api:blp",
+    "app.notifications.api:blp",
+    "app.points.api:blp",
+    "app.stats.api:blp",
 )
 
 
@@ -31,6 +35,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    start_sweeper(app)
     return app
 
 
@@ -66,6 +71,15 @@ def register_extensions(app: Flask) -> None:
         token = request.environ.pop("gridsnap.read_only_token", None)
         if token is not None:
             read_only_request.reset(token)
+
+
+def start_sweeper(app: Flask) -> None:
+    """With SLA_SWEEP_INTERVAL_SECONDS > 0 (as `make run` sets), deadlines are swept in-process."""
+    interval = app.config.get("SLA_SWEEP_INTERVAL_SECONDS", 0)
+    if interval > 0 and not app.testing:
+        from app.dispatch.sla import start_background_sweeper
+
+        start_background_sweeper(app, interval_seconds=interval)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -8,7 +8,10 @@ from flask.cli import AppGroup
 from app.auth import service as auth_service
 from app.auth.models import Role
 from app.auth.phones import normalize_phone
+from app.dispatch.cli import sla_cli
 from app.errors import AppError
+from app.notifications.cli import notifications_cli
+from app.points.cli import points_cli
 
 users_cli = AppGroup("users", help="Manage accounts.")
 seed_cli = AppGroup("seed", help="Load data.")
@@ -43,3 +46,6 @@ def seed_demo_command() -> None:
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(sla_cli)
+    app.cli.add_command(notifications_cli)
+    app.cli.add_command(points_cli)

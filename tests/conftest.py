@@ -54,7 +54,7 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
     application = create_app(Config)
     with application.app_context():
-        flask_migrate.upgrade(revision="heads")  # the schema production gets, not create_all()
+        flask_migrate.upgrade()  # the schema production gets, not create_all()
     yield application
     with application.app_context():
         db.engine.dispose()

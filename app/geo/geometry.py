@@ -21,6 +21,8 @@ MAX_NAME_LENGTH = 100
 # Bad features listed in one error; past this a client has enough to fix and the body stays small.
 MAX_LISTED_FEATURES = 200
 LEVEL_DEPTH: dict[str, int] = {level.value: depth for depth, level in enumerate(LEVEL_ORDER)}
+# Tiles halve lon and lat at each zoom; at 20 a tile is ~30 m × 20 m, below any micro-grid.
+TILE_MAX_ZOOM = 20
 
 
 @dataclass(frozen=True)
@@ -265,6 +267,38 @@ def bbox_of(geometry: Mapping[str, Any]) -> BBox:
     lons = [position[0] for polygon in polygons for position in polygon[0]]
     lats = [position[1] for polygon in polygons for position in polygon[0]]
     return BBox(min(lons), min(lats), max(lons), max(lats))
+
+
+def tile_of(box: BBox) -> str:
+    """The smallest lon/lat tile (zoom/x/y) holding the whole box: the area's index key.
+
+    A point inside the box lies in that same tile at that zoom (see tiles_of_point), so a
+    lookup by the point's 21 tiles finds every area whose box holds it, and few others.
+    """
+    for zoom in range(TILE_MAX_ZOOM, 0, -1):
+        west, south = _tile_xy(box.min_lon, box.min_lat, zoom)
+        east, north = _tile_xy(box.max_lon, box.max_lat, zoom)
+        if (west, south) == (east, north):
+            return f"{zoom}/{west}/{south}"
+    return "0/0/0"
+
+
+def tiles_of_point(lat: float, lon: float) -> list[str]:
+    """The tile keys of a point at every zoom, from the whole world down to TILE_MAX_ZOOM."""
+    return [
+        f"{zoom}/{x}/{y}"
+        for zoom in range(TILE_MAX_ZOOM + 1)
+        for x, y in [_tile_xy(lon, lat, zoom)]
+    ]
+
+
+def _tile_xy(lon: float, lat: float, zoom: int) -> tuple[int, int]:
+    # Tile sizes are powers of two times 360 and 180, so the divisions are exact and floor()
+    # keeps the order of coordinates: a point inside a box lands between its corners' tiles.
+    count = 2**zoom
+    x = min(int(math.floor((lon + 180.0) / (360.0 / count))), count - 1)
+    y = min(int(math.floor((lat + 90.0) / (180.0 / count))), count - 1)
+    return x, y
 
 
 def most_specific_covering(

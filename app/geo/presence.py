@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select, true, update
+from sqlalchemy import delete, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.auth.models import Role, User, UserStatus
+from app.auth.models import Role, User
 from app.common import clock
 from app.errors import Conflict, Forbidden, Unprocessable
 from app.extensions import db
 from app.geo.demo_map import worker_posts
-from app.geo.geometry import BBox
 from app.geo.models import AreaWorker, WorkerPresence
-from app.geo.proximity import Candidate, circle_bbox, geodesic_m, rank_key
-from app.geo.service import CaseloadCounter, no_caseload
 
 DEFAULT_FRESH_MINUTES = 15
 DEFAULT_CASELOAD_CAP = 10
-# First search radius; each empty round widens the box this many times.
-FIRST_RADIUS_M = 500.0
-GROWTH = 4.0
 
 
 @dataclass(frozen=True)
@@ -138,7 +132,7 @@ def _presence_of(values: dict[str, Any], fresh_minutes: int | None) -> Presence:
     fresh_until = None
     if values["on_duty"] and located_at is not None:
         fresh_until = located_at + timedelta(
-            minutes=_setting("PRESENCE_FRESH_MINUTES", fresh_minutes)
+            minutes=setting("PRESENCE_FRESH_MINUTES", fresh_minutes)
         )
     return Presence(
         on_duty=values["on_duty"],
@@ -151,7 +145,8 @@ def _presence_of(values: dict[str, Any], fresh_minutes: int | None) -> Presence:
     )
 
 
-def _setting(name: str, given: int | None) -> int:
+def setting(name: str, given: int | None) -> int:
+    """A presence setting: the value given, else the app config, else the default."""
     if given is not None:
         return given
     defaults = {
@@ -159,139 +154,6 @@ def _setting(name: str, given: int | None) -> int:
         "WORKER_CASELOAD_CAP": DEFAULT_CASELOAD_CAP,
     }
     return int(current_app.config.get(name, defaults[name]))
-
-
-# --- nearest available worker ----------------------------------------------------------------
-
-
-def nearest_available_worker(
-    lat: float,
-    lon: float,
-    *,
-    community: str,
-    exclude: Collection[int] = (),
-    caseload_of: CaseloadCounter = no_caseload,
-    caseload_cap: int | None = None,
-    fresh_minutes: int | None = None,
-) -> tuple[User, float] | None:
-    """Assignment steps 2–3: the nearest on-duty, fresh, under-cap grid worker of a community.
-
-    Returns (worker, geodesic metres) or None. Ties go to the smaller caseload, then the smaller
-    id. SQL matches a box around a circle that widens until it holds a candidate; only the circle
-    counts (a box corner may hold someone farther than a worker just outside an edge). Writes
-    nothing; the caller's transaction must still guard the cap against concurrent assignment.
-    """
-    search = _Search(
-        lat,
-        lon,
-        community,
-        frozenset(exclude),
-        caseload_of,
-        cap=_setting("WORKER_CASELOAD_CAP", caseload_cap),
-        cutoff=_fresh_cutoff(fresh_minutes),
-    )
-    radius = FIRST_RADIUS_M
-    while True:
-        box = circle_bbox(lat, lon, radius)
-        ranked = search.ranked_in(box)
-        if ranked and (box is None or ranked[0][0] <= radius):
-            return search.answer(ranked[0])
-        if box is None:
-            return None
-        # Someone is in the box but beyond the circle: a circle through them holds the answer.
-        radius = ranked[0][0] if ranked else radius * GROWTH
-
-
-def scan_nearest_available_worker(
-    lat: float,
-    lon: float,
-    *,
-    community: str,
-    exclude: Collection[int] = (),
-    caseload_of: CaseloadCounter = no_caseload,
-    caseload_cap: int | None = None,
-    fresh_minutes: int | None = None,
-) -> tuple[User, float] | None:
-    """The same answer by brute force: a geodesic distance to every available worker (reference)."""
-    search = _Search(
-        lat,
-        lon,
-        community,
-        frozenset(exclude),
-        caseload_of,
-        cap=_setting("WORKER_CASELOAD_CAP", caseload_cap),
-        cutoff=_fresh_cutoff(fresh_minutes),
-    )
-    ranked = search.ranked_in(None)
-    return search.answer(ranked[0]) if ranked else None
-
-
-def _fresh_cutoff(fresh_minutes: int | None) -> datetime:
-    return clock.utcnow() - timedelta(minutes=_setting("PRESENCE_FRESH_MINUTES", fresh_minutes))
-
-
-class _Search:
-    """One nearest-worker query: filters, and distances and caseloads already computed."""
-
-    def __init__(
-        self,
-        lat: float,
-        lon: float,
-        community: str,
-        exclude: frozenset[int],
-        caseload_of: CaseloadCounter,
-        *,
-        cap: int,
-        cutoff: datetime,
-    ) -> None:
-        self.lat, self.lon, self.community, self.exclude = lat, lon, community, exclude
-        self.caseload_of, self.cap, self.cutoff = caseload_of, cap, cutoff
-        self.caseloads: dict[int, int] = {}
-
-    def ranked_in(self, box: BBox | None) -> list[tuple[float, int, int]]:
-        """Rank keys (distance, caseload, id) of the available workers in the box, best first."""
-        rows = db.session.execute(self._statement(box)).all()
-        fresh_ids = [row.user_id for row in rows if row.user_id not in self.caseloads]
-        if fresh_ids:
-            counted = self.caseload_of(fresh_ids)
-            self.caseloads.update((user_id, counted.get(user_id, 0)) for user_id in fresh_ids)
-        keys = [
-            rank_key(
-                geodesic_m(self.lat, self.lon, row.lat, row.lon),
-                Candidate(row.user_id, row.lat, row.lon, self.caseloads[row.user_id]),
-            )
-            for row in rows
-            if self.caseloads[row.user_id] < self.cap
-        ]
-        return sorted(keys)
-
-    def answer(self, key: tuple[float, int, int]) -> tuple[User, float]:
-        distance, _caseload, user_id = key
-        return db.session.get(User, user_id), distance
-
-    def _statement(self, box: BBox | None) -> Any:
-        presence = WorkerPresence
-        stmt = (
-            select(presence.user_id, presence.lat, presence.lon)
-            .join(User, User.id == presence.user_id)
-            .where(
-                presence.on_duty == true(),
-                presence.community_code == self.community,
-                presence.located_at >= self.cutoff,
-                # The copy in presence may lag a move between communities; the account decides.
-                User.area_code == self.community,
-                User.role == Role.GRID_WORKER,
-                User.status == UserStatus.ACTIVE,
-            )
-        )
-        if box is not None:
-            stmt = stmt.where(
-                presence.lat.between(box.min_lat, box.max_lat),
-                presence.lon.between(box.min_lon, box.max_lon),
-            )
-        if self.exclude:
-            stmt = stmt.where(presence.user_id.not_in(self.exclude))
-        return stmt
 
 
 # --- demo ------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from app.geo.geometry import (
     load_json,
     most_specific_covering,
     parse_feature_collection,
+    tile_of,
+    tiles_of_point,
 )
 from app.geo.models import Area, AreaWorker, Level
 
@@ -105,6 +107,7 @@ def _row_of(record: AreaRecord) -> dict[str, Any]:
         "min_lat": box.min_lat,
         "max_lon": box.max_lon,
         "max_lat": box.max_lat,
+        "tile": tile_of(box),
     }
 
 
@@ -178,12 +181,17 @@ def area_chain(*, code: str) -> list[Area]:
 def locate(*, lat: float, lon: float) -> list[Area]:
     """The areas containing the point, most specific first; [] when it lies in none.
 
-    Bounding boxes are matched in SQL on indexed columns, then shapely decides on the few
-    candidates; a point on a shared border goes to the smallest code of the deepest level.
+    Bounding boxes are matched in SQL (the point's tiles on an index, then the box itself),
+    then shapely decides on the few candidates; a point on a shared border goes to the
+    smallest code of the deepest level.
     """
     candidates = db.session.scalars(
         select(Area).where(
-            Area.min_lat <= lat, Area.max_lat >= lat, Area.min_lon <= lon, Area.max_lon >= lon
+            Area.tile.in_(tiles_of_point(lat, lon)),
+            Area.min_lat <= lat,
+            Area.max_lat >= lat,
+            Area.min_lon <= lon,
+            Area.max_lon >= lon,
         )
     ).all()
     by_code = {area.code: area for area in candidates}

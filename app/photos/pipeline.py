@@ -15,7 +15,7 @@ import pillow_heif
 from PIL import Image
 
 from app.photos.errors import CorruptPhoto, PhotoTooLarge, PhotoTooManyPixels, UnsupportedPhotoType
-from app.photos.exif import CHINA_STANDARD_TIME, read_metadata
+from app.photos.exif import CHINA_STANDARD_TIME, PhotoMetadata, read_metadata
 
 # Once per process: Pillow then opens HEIC/HEIF; embedded thumbnails are never used, so skip them.
 pillow_heif.register_heif_opener(thumbnails=False)
@@ -34,6 +34,7 @@ _AV1_BRANDS = {b"avif", b"avis"}  # same container, but no AV1 decoder is instal
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, RuntimeError)
 # JPEG draft decoding may stop at this fraction of the long edge (12 MP: 2016 px instead of 2048).
 DRAFT_MIN_FRACTION = 0.9
+# ImageOps.exif_transpose's table, applied to the orientation read once, after shrinking (cheapest).
 _TRANSPOSE_FOR_ORIENTATION = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
     3: Image.Transpose.ROTATE_180,
@@ -87,16 +88,7 @@ def process_photo(
     if kind is None:
         raise UnsupportedPhotoType()
     with open_checked(raw, kind=kind, limits=limits) as source:
-        try:
-            metadata = read_metadata(source, default_tz=default_tz)
-            image = decode_reduced(source, long_edge=limits.long_edge)
-        except _DECODE_ERRORS as error:
-            raise CorruptPhoto() from error
-        image = _shrink(image, limits.long_edge)
-        # pillow-heif has already applied the orientation while decoding; rotating again would be wrong.
-        if kind != "heif":
-            image = _apply_orientation(image, metadata.orientation)
-        image = _to_rgb(image)
+        metadata, image = _decode_upright(source, kind=kind, limits=limits, default_tz=default_tz)
         thumbnail = image.resize(
             fit_within(image.size, limits.thumb_edge), Image.Resampling.LANCZOS, reducing_gap=1.5
         )
@@ -131,6 +123,8 @@ def sniff_photo_type(head: bytes) -> str | None:
 def open_checked(raw: bytes, *, kind: str, limits: PhotoLimits) -> Image.Image:
     """Open (headers only) with the plugin for `kind`, refusing pixel bombs before any decoding."""
     try:
+        # Pillow only warns between 1x and 2x its own limit; make that a refusal. (The filter is
+        # process-global while set; the explicit check below refuses bombs even without it.)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(raw), formats=_PILLOW_FORMATS[kind])
@@ -182,6 +176,22 @@ def encode_jpeg(image: Image.Image, *, quality: int) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=quality)
     return buffer.getvalue()
+
+
+def _decode_upright(
+    source: Image.Image, *, kind: str, limits: PhotoLimits, default_tz: tzinfo
+) -> tuple[PhotoMetadata, Image.Image]:
+    """The EXIF facts, and the pixels reduced to the long edge, turned upright, in RGB."""
+    try:
+        metadata = read_metadata(source, default_tz=default_tz)
+        image = decode_reduced(source, long_edge=limits.long_edge)
+    except _DECODE_ERRORS as error:
+        raise CorruptPhoto() from error
+    image = _shrink(image, limits.long_edge)
+    # pillow-heif has already applied the orientation while decoding; rotating again would be wrong.
+    if kind != "heif":
+        image = _apply_orientation(image, metadata.orientation)
+    return metadata, _to_rgb(image)
 
 
 def _read_limited(data: bytes | BinaryIO, max_bytes: int) -> bytes:

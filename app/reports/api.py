@@ -78,7 +78,7 @@ def submit(form, files):
         rider=current_user, fields=form, photos=photos, idempotency_key=_idempotency_key(),
         store=photo_store(), policy=_policy())
     headers = {"Idempotent-Replayed": "true"} if submission.replayed else {}
-    return present_report(submission.report, with_timeline=True), 201, headers
+    return present_report(submission.report, viewer=current_user, with_timeline=True), 201, headers
 
 
 @blp.route("", methods=["GET"])
@@ -89,7 +89,7 @@ def list_reports(args):
     """Reports you may see, newest first (riders: their own; staff: their area)."""
     page, per_page = args.pop("page"), args.pop("per_page")
     result = paginate(service.list_reports(viewer=current_user, **args), page=page, per_page=per_page)
-    result["items"] = [present_report(report) for report in result["items"]]
+    result["items"] = [present_report(report, viewer=current_user) for report in result["items"]]
     return result
 
 
@@ -99,4 +99,4 @@ def list_reports(args):
 def get_report(report_id):
     """One report with its photos and timeline."""
     return present_report(service.get_report(viewer=current_user, report_id=report_id),
-                          with_timeline=True)
+                          viewer=current_user, with_timeline=True)

@@ -68,6 +68,8 @@ class Report(TimestampMixin, db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     rating: Mapped[int | None] = mapped_column(Integer)
+    # Bumped by every transition: a stale read can never win the conditional update.
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
 
     photos: Mapped[list[ReportPhoto]] = relationship(
         back_populates="report", order_by="ReportPhoto.id", lazy="selectin")

@@ -10,10 +10,13 @@ from app.extensions import db
 from app.geo import service as geo
 from app.photos.service import photo_url
 from app.reports.models import Report, ReportEvent, ReportPhoto
+from app.reports.workflow import actions_for
 
 
-def present_report(report: Report, *, with_timeline: bool = False) -> dict[str, Any]:
-    """The report as the API shows it (photo URLs are signed and expire)."""
+def present_report(report: Report, *, viewer: User | None = None,
+                   with_timeline: bool = False) -> dict[str, Any]:
+    """The report as the API shows it (photo URLs are signed and expire); `actions` are what
+    the viewer may do to it now."""
     people = _people({report.reporter_id, report.assigned_to_id, report.department_id})
     data: dict[str, Any] = {
         "id": report.id, "status": report.status, "category": report.category_code,
@@ -29,6 +32,11 @@ def present_report(report: Report, *, with_timeline: bool = False) -> dict[str, 
         "flags": list(report.flags or []), "duplicate_of": report.duplicate_of_id,
         "rating": report.rating, "created_at": report.created_at, "updated_at": report.updated_at,
     }
+    if report.duplicate_of_id:
+        original = db.session.get(Report, report.duplicate_of_id)
+        data["original"] = {"id": original.id, "status": original.status} if original else None
+    if viewer is not None:
+        data["actions"] = actions_for(report, viewer)
     if with_timeline:
         data["timeline"] = _timeline(report)
     return data

@@ -8,6 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, post_load, validate
 
 from app.common.pagination import PageArgsSchema, page_schema
+from app.geo.schemas import AreaSchema
 from app.reports.models import Status
 
 CHINA_TIME = timezone(timedelta(hours=8))
@@ -59,13 +60,6 @@ class ActorSchema(PersonSchema):
     role = fields.String()
 
 
-class AreaBriefSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    level = fields.String()
-    parent_code = fields.String(allow_none=True)
-
-
 class PhotoLinkSchema(Schema):
     url = fields.String()
     thumbnail_url = fields.String()
@@ -93,7 +87,7 @@ class ReportSchema(Schema):
     description = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     captured_at = fields.DateTime(allow_none=True)
-    area = fields.List(fields.Nested(AreaBriefSchema))
+    area = fields.List(fields.Nested(AreaSchema))
     reporter = fields.Nested(PersonSchema)
     assigned_to = fields.Nested(PersonSchema, allow_none=True)
     distance_m = fields.Float(allow_none=True)
@@ -103,6 +97,10 @@ class ReportSchema(Schema):
     flags = fields.List(fields.String())
     duplicate_of = fields.Integer(allow_none=True)
     rating = fields.Integer(allow_none=True)
+    original = fields.Nested(Schema.from_dict({"id": fields.Integer(), "status": fields.String()},
+                                              name="OriginalReport"), allow_none=True,
+                             metadata={"description": "For a duplicate: the report it follows."})
+    actions = fields.List(fields.String(), metadata={"description": "What you may do to it now."})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     timeline = fields.List(fields.Nested(EventSchema))
@@ -110,3 +108,36 @@ class ReportSchema(Schema):
 
 ReportPageSchema = page_schema(ReportSchema, "ReportPage")
 
+
+
+# --- action bodies -----------------------------------------------------------------------------
+
+REASON = fields.String(required=True, validate=validate.Length(1, 500))
+
+
+class ReasonSchema(Schema):
+    reason = REASON
+
+
+class DispatchSchema(Schema):
+    department_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    due_at = AwareDateTime(load_default=None)
+
+
+class RejectSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf(["invalid", "duplicate"]))
+    duplicate_of = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    note = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class EvaluateSchema(Schema):
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
+    comment = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class ResolveFormSchema(Schema):
+    note = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class ResolveFilesSchema(Schema):
+    photo = fields.List(Upload(), load_default=list)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import Role, User
 from app.categories.service import get_active_category
 from app.common import clock
+from app.dispatch.service import route_report
 from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
@@ -106,6 +107,8 @@ def _record_report(*, rider: User, fields: dict[str, Any], photos: list[intake.I
     for photo in photos:
         db.session.add(_photo_row(report.id, photo, kind="report"))
     workflow.record_submission(report=report, actor=rider)
+    if report.duplicate_of_id is None:  # a duplicate follows its original instead
+        route_report(report=report)
     if claim is not None:
         claim.report_id, claim.response_status = report.id, 201
     db.session.commit()

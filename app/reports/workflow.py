@@ -1,10 +1,154 @@
-"""The report state machine: the one place that changes a report's status and writes its timeline."""
+"""The report state machine: the one place that changes a report's status and writes its timeline.
+
+Every change goes through `transition()`: it looks the (state, action) pair up in TRANSITIONS,
+checks the actor's role and their relation to the report, moves the status with a conditional
+UPDATE (so of two people acting at once exactly one wins), appends the timeline event and runs
+the rule's effects — all in the caller's transaction, which the caller commits.
+"""
 from __future__ import annotations
 
-from app.auth.models import User
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import update
+
+from app.auth.models import Role, User
 from app.common import clock
+from app.errors import Forbidden, InvalidTransition, NotFound
 from app.extensions import db
+from app.reports import effects
 from app.reports.models import Report, ReportEvent, Status
+
+SYSTEM = "system"  # the actor of sweeps and automatic routing
+REOPEN_WINDOW = timedelta(hours=72)
+
+
+class Action(StrEnum):
+    ASSIGN = "assign"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    TIMEOUT = "timeout"
+    ESCALATE = "escalate"
+    DISPATCH = "dispatch"
+    RESOLVE = "resolve"
+    REJECT = "reject"
+    EVALUATE = "evaluate"
+    REOPEN = "reopen"
+    AUTO_CLOSE = "auto_close"
+    OVERDUE = "overdue"
+    CLOSE_WITH_ORIGINAL = "close_with_original"
+
+
+Guard = Callable[[Report, User], None]
+
+
+def _assignee(report: Report, actor: User) -> None:
+    if report.assigned_to_id != actor.id:
+        raise Forbidden("This report is assigned to someone else.", code="not_your_assignment")
+
+
+def _district_dispatcher(report: Report, actor: User) -> None:
+    if report.district_code is not None and report.district_code != actor.area_code:
+        raise Forbidden("This report belongs to another district.", code="outside_your_area")
+
+
+def _dispatched_department(report: Report, actor: User) -> None:
+    if report.department_id != actor.id:
+        raise Forbidden("This report was dispatched to another department.", code="not_your_assignment")
+
+
+def _reporter(report: Report, actor: User) -> None:
+    if report.reporter_id != actor.id:
+        raise Forbidden("Only the rider who reported this can do that.", code="not_your_report")
+
+
+def _reporter_within_window(report: Report, actor: User) -> None:
+    _reporter(report, actor)
+    if report.resolved_at and clock.utcnow() - report.resolved_at > REOPEN_WINDOW:
+        raise InvalidTransition("Reports can be reopened within 72 hours of being resolved.",
+                                code="reopen_window_passed", details={"status": report.status})
+
+
+@dataclass(frozen=True)
+class Rule:
+    to: Status
+    roles: frozenset[str]
+    guard: Guard | None = None
+    effects: tuple[Callable[..., None], ...] = ()
+
+
+def _rule(to: Status, *roles: str, guard: Guard | None = None,
+          effects: tuple[Callable[..., None], ...] = ()) -> Rule:
+    return Rule(to, frozenset(roles), guard, effects)
+
+
+S, A = Status, Action
+WORKER, DISPATCHER, DEPARTMENT, RIDER = Role.GRID_WORKER, Role.DISPATCHER, Role.DEPARTMENT, Role.RIDER
+
+# (state, action) → next state, who may act, their relation to the report, what follows.
+TRANSITIONS: dict[tuple[Status, Action], Rule] = {
+    (S.SUBMITTED, A.ASSIGN): _rule(S.ASSIGNED, SYSTEM, effects=(effects.notify_assignee,)),
+    (S.SUBMITTED, A.ESCALATE): _rule(S.ESCALATED, SYSTEM, effects=(effects.notify_dispatchers,)),
+    (S.SUBMITTED, A.CLOSE_WITH_ORIGINAL): _rule(S.CLOSED, SYSTEM),  # followers were told with the original
+    (S.ASSIGNED, A.ACCEPT): _rule(S.ACCEPTED, WORKER, guard=_assignee, effects=(effects.notify_reporter,)),
+    (S.ASSIGNED, A.DECLINE): _rule(S.SUBMITTED, WORKER, guard=_assignee, effects=(effects.route_again,)),
+    (S.ASSIGNED, A.TIMEOUT): _rule(S.SUBMITTED, SYSTEM, effects=(effects.route_again,)),
+    (S.ASSIGNED, A.ESCALATE): _rule(S.ESCALATED, WORKER, SYSTEM, guard=_assignee,
+                                    effects=(effects.notify_dispatchers, effects.notify_reporter)),
+    (S.ASSIGNED, A.REJECT): _rule(S.REJECTED, WORKER, guard=_assignee, effects=effects.ON_REJECT),
+    (S.ACCEPTED, A.ESCALATE): _rule(S.ESCALATED, WORKER, SYSTEM, guard=_assignee,
+                                    effects=(effects.notify_dispatchers, effects.notify_reporter)),
+    (S.ACCEPTED, A.RESOLVE): _rule(S.RESOLVED, WORKER, guard=_assignee, effects=effects.ON_CONFIRMED),
+    (S.ACCEPTED, A.REJECT): _rule(S.REJECTED, WORKER, guard=_assignee, effects=effects.ON_REJECT),
+    (S.ESCALATED, A.DISPATCH): _rule(S.DISPATCHED, DISPATCHER, guard=_district_dispatcher,
+                                     effects=(effects.notify_department, *effects.ON_CONFIRMED)),
+    (S.ESCALATED, A.REJECT): _rule(S.REJECTED, DISPATCHER, guard=_district_dispatcher,
+                                   effects=effects.ON_REJECT),
+    (S.DISPATCHED, A.RESOLVE): _rule(S.RESOLVED, DEPARTMENT, guard=_dispatched_department,
+                                     effects=effects.ON_CONFIRMED),
+    (S.DISPATCHED, A.OVERDUE): _rule(S.DISPATCHED, SYSTEM, effects=(effects.notify_overdue,)),
+    (S.RESOLVED, A.EVALUATE): _rule(S.CLOSED, RIDER, guard=_reporter, effects=(effects.close_followers,)),
+    (S.RESOLVED, A.REOPEN): _rule(S.SUBMITTED, RIDER, guard=_reporter_within_window,
+                                  effects=(effects.route_again,)),
+    (S.RESOLVED, A.AUTO_CLOSE): _rule(S.CLOSED, SYSTEM, effects=(effects.close_followers,)),
+}
+
+
+def transition(*, report_id: int, action: Action, actor: User | None, note: str | None = None,
+               photo_id: int | None = None, changes: dict[str, Any] | None = None,
+               data: dict[str, Any] | None = None) -> Report:
+    """Apply one action to a report (actor None: the system); flushes, the caller commits."""
+    report = check_allowed(report_id=report_id, action=action, actor=actor)
+    rule = _rule_for(report, action)
+    now, from_status, version = clock.utcnow(), report.status, report.version
+    values = {"status": rule.to, "updated_at": now, "version": version + 1, **(changes or {})}
+    moved = db.session.execute(
+        update(Report).where(Report.id == report.id, Report.version == version).values(**values)
+    ).rowcount
+    if not moved:  # someone else changed the report since we read it
+        current = db.session.get(Report, report_id, populate_existing=True)
+        raise _conflict(current.status if current else None, action)
+    event = ReportEvent(report_id=report.id, action=action, from_status=from_status,
+                        to_status=rule.to, actor_id=actor.id if actor else None, note=note,
+                        photo_id=photo_id, data=data, at=now)
+    db.session.add(event)
+    db.session.flush()
+    db.session.refresh(report)
+    for effect in rule.effects:
+        effect(report=report, event=event, actor=actor)
+    return report
+
+
+def check_allowed(*, report_id: int, action: Action, actor: User | None) -> Report:
+    """The report, if this actor may take this action now (a read-only pre-check)."""
+    report = db.session.get(Report, report_id, populate_existing=True)
+    if report is None:
+        raise NotFound("No such report.", code="report_not_found")
+    _check_actor(_rule_for(report, action), report, actor)
+    return report
 
 
 def record_submission(*, report: Report, actor: User) -> ReportEvent:
@@ -14,3 +158,41 @@ def record_submission(*, report: Report, actor: User) -> ReportEvent:
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def actions_for(report: Report, user: User) -> list[str]:
+    """The actions this user could take on this report now (for the app's buttons)."""
+    allowed = []
+    for (state, action), rule in TRANSITIONS.items():
+        if state != report.status or user.role not in rule.roles:
+            continue
+        try:
+            if rule.guard:
+                rule.guard(report, user)
+        except (Forbidden, InvalidTransition):
+            continue
+        allowed.append(str(action))
+    return allowed
+
+
+def _rule_for(report: Report, action: Action) -> Rule:
+    rule = TRANSITIONS.get((Status(report.status), action))
+    if rule is None:
+        raise _conflict(report.status, action)
+    return rule
+
+
+def _check_actor(rule: Rule, report: Report, actor: User | None) -> None:
+    if actor is None:
+        if SYSTEM not in rule.roles:
+            raise Forbidden("Only a person can do this.")
+        return
+    if actor.role not in rule.roles:
+        raise Forbidden("Your role cannot do this to a report.", code="role_not_allowed")
+    if rule.guard:
+        rule.guard(report, actor)
+
+
+def _conflict(status: str | None, action: Action) -> InvalidTransition:
+    return InvalidTransition(f"Cannot {action} a report that is {status}.",
+                             details={"status": status, "action": str(action)})

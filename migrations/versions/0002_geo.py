@@ -1,10 +1,18 @@
-"""geo: responsible workers of grids, and grid workers' presence (last position only)
+"""geo: area tile keys, responsible workers of grids, grid workers' presence (last position)
 
 Revision ID: 0002_geo
 Revises: 0001_foundation
+
+areas.tile is the smallest lon/lat tile ("zoom/x/y") holding an area's bounding box; locate
+looks areas up by the point's tiles. Rows that already have a box get their tile here.
 """
+
+import math
+
 import sqlalchemy as sa
 from alembic import op
+
+TILE_MAX_ZOOM = 20
 
 
 # revision identifiers, used by Alembic.
@@ -14,7 +22,44 @@ branch_labels = None
 depends_on = None
 
 
+def _tile_xy(lon, lat, zoom):
+    count = 2**zoom
+    x = min(int(math.floor((lon + 180.0) / (360.0 / count))), count - 1)
+    y = min(int(math.floor((lat + 90.0) / (180.0 / count))), count - 1)
+    return x, y
+
+
+def _tile_of(min_lon, min_lat, max_lon, max_lat):
+    # Frozen copy of app.geo.geometry.tile_of, so that this migration never changes.
+    for zoom in range(TILE_MAX_ZOOM, 0, -1):
+        corner = _tile_xy(min_lon, min_lat, zoom)
+        if corner == _tile_xy(max_lon, max_lat, zoom):
+            return f"{zoom}/{corner[0]}/{corner[1]}"
+    return "0/0/0"
+
+
+def _add_area_tiles():
+    with op.batch_alter_table("areas", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("tile", sa.String(length=24), nullable=True))
+        batch_op.create_index(batch_op.f("ix_areas_tile"), ["tile"], unique=False)
+    areas = sa.table(
+        "areas",
+        sa.column("code", sa.String),
+        sa.column("tile", sa.String),
+        *(sa.column(name, sa.Float) for name in ("min_lon", "min_lat", "max_lon", "max_lat")),
+    )
+    conn = op.get_bind()
+    rows = conn.execute(
+        sa.select(
+            areas.c.code, areas.c.min_lon, areas.c.min_lat, areas.c.max_lon, areas.c.max_lat
+        ).where(areas.c.min_lon.is_not(None))
+    ).all()
+    for code, *box in rows:
+        conn.execute(areas.update().where(areas.c.code == code).values(tile=_tile_of(*box)))
+
+
 def upgrade():
+    _add_area_tiles()
     op.create_table(
         "area_workers",
         sa.Column("area_code", sa.String(length=32), nullable=False),
@@ -23,7 +68,9 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["area_code"], ["areas.code"], name=op.f("fk_area_workers_area_code_areas")
         ),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_area_workers_user_id_users")),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_area_workers_user_id_users")
+        ),
         sa.PrimaryKeyConstraint("area_code", "user_id", name=op.f("pk_area_workers")),
     )
     with op.batch_alter_table("area_workers", schema=None) as batch_op:
@@ -76,3 +123,6 @@ def downgrade():
     with op.batch_alter_table("area_workers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_area_workers_user_id"))
     op.drop_table("area_workers")
+    with op.batch_alter_table("areas", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_areas_tile"))
+        batch_op.drop_column("tile")

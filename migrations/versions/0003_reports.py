@@ -43,6 +43,7 @@ def upgrade():
     sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('submitted', 'assigned', 'accepted', 'escalated', 'dispatched', 'resolved', 'closed', 'rejected')", name=op.f('ck_reports_status')),

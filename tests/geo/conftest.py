@@ -1,4 +1,5 @@
 """Fixtures of the geo tests: the demo map loaded, and its well-known codes."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Grid workers on duty and the nearest available one, checked against brute force."""
+
 from __future__ import annotations
 
 import random
@@ -10,7 +11,7 @@ from geopy.distance import geodesic
 from app.auth.models import Role, User, UserStatus
 from app.errors import Conflict, Forbidden, Unprocessable
 from app.extensions import db
-from app.geo import presence, service
+from app.geo import nearest, presence, service
 from app.geo.models import WorkerPresence
 from app.geo.proximity import Candidate, nearest_by_scan
 from tests.factories import make_community, make_user
@@ -43,7 +44,7 @@ def on_duty_at(person, lat, lon):
 
 
 def nearest_id(lat=HERE[0], lon=HERE[1], **kwargs):
-    found = presence.nearest_available_worker(lat, lon, community=MANCHUN, **kwargs)
+    found = nearest.nearest_available_worker(lat, lon, community=MANCHUN, **kwargs)
     return None if found is None else found[0].id
 
 
@@ -94,7 +95,7 @@ def test_freshness_window_and_a_new_location_renews_it(app, app_ctx, communities
     assert not presence.get_presence(worker=me).fresh
     assert nearest_id(fresh_minutes=30) == me.id
     presence.record_location(worker=me, lat=38.482, lon=106.22, accuracy_m=5)
-    found, distance = presence.nearest_available_worker(*HERE, community=MANCHUN)
+    found, distance = nearest.nearest_available_worker(*HERE, community=MANCHUN)
     assert found.id == me.id
     assert distance == pytest.approx(geodesic(HERE, (38.482, 106.22)).meters)
 
@@ -118,7 +119,7 @@ def test_only_workers_of_that_community_active_and_not_excluded(app, app_ctx, co
     on_duty_at(mine, 38.49, 106.22)
     assert nearest_id() == mine.id
     assert nearest_id(exclude=[mine.id]) is None
-    assert presence.nearest_available_worker(*HERE, community=LIZI)[0].id == neighbour.id
+    assert nearest.nearest_available_worker(*HERE, community=LIZI)[0].id == neighbour.id
 
 
 def test_a_worker_moved_to_another_community_stops_counting_for_the_old_one(
@@ -146,7 +147,7 @@ def test_caseload_cap_and_ties(app, app_ctx, communities, clock):
 
 def test_the_circle_decides_not_the_box(app, app_ctx, communities, clock):
     """One worker in the first box's corner (farther), one just outside its edge (nearer)."""
-    radius = presence.FIRST_RADIUS_M
+    radius = nearest.FIRST_RADIUS_M
     corner = geodesic(meters=radius * 1.3).destination(HERE, 45)
     edge = geodesic(meters=radius * 1.05).destination(HERE, 0)
     in_corner, past_edge = worker(app), worker(app)
@@ -158,42 +159,56 @@ def test_the_circle_decides_not_the_box(app, app_ctx, communities, clock):
 def test_far_away_workers_are_still_found(app, app_ctx, communities, clock):
     me = worker(app)
     on_duty_at(me, 36.98, 105.91)  # some 170 km away
-    found, distance = presence.nearest_available_worker(*HERE, community=MANCHUN)
+    found, distance = nearest.nearest_available_worker(*HERE, community=MANCHUN)
     assert found.id == me.id and 150_000 < distance < 200_000
 
 
 def _random_world(app, rng):
     """Workers in and around one community, in every state that matters."""
     users = [
-        User(phone=f"1350000{i:04d}", password_hash="x", name=f"w{i}", role=role,
-             status=UserStatus.DISABLED if rng.random() < 0.05 else UserStatus.ACTIVE,
-             area_code=LIZI if rng.random() < 0.1 else MANCHUN)
-        for i, role in enumerate([Role.GRID_WORKER] * 150 + [Role.RIDER] * 5)
+        User(
+            phone=f"1350000{i:04d}",
+            password_hash="x",
+            name=f"w{i}",
+            role=role,
+            status=UserStatus.DISABLED if rng.random() < 0.05 else UserStatus.ACTIVE,
+            area_code=LIZI if rng.random() < 0.1 else MANCHUN,
+        )
+        for i, role in enumerate([Role.GRID_WORKER] * 100 + [Role.RIDER] * 5)
     ]
     db.session.add_all(users)
     db.session.flush()
     for user in users:
         spread = rng.choice([0.02, 0.02, 0.02, 0.5, 5.0])
         on_duty = rng.random() < 0.8
-        db.session.add(WorkerPresence(
-            user_id=user.id, on_duty=on_duty, community_code=user.area_code,
-            lat=HERE[0] + rng.uniform(-spread, spread), lon=HERE[1] + rng.uniform(-spread, spread),
-            located_at=NOW - timedelta(minutes=rng.choice([0, 3, 14, 15, 16, 40])),
-            updated_at=NOW,
-        ))
+        db.session.add(
+            WorkerPresence(
+                user_id=user.id,
+                on_duty=on_duty,
+                community_code=user.area_code,
+                lat=HERE[0] + rng.uniform(-spread, spread),
+                lon=HERE[1] + rng.uniform(-spread, spread),
+                located_at=NOW - timedelta(minutes=rng.choice([0, 3, 14, 15, 16, 40])),
+                updated_at=NOW,
+            )
+        )
     db.session.commit()
     caseloads = {user.id: rng.randint(0, 12) for user in users}
     return users, caseloads
 
 
-def _brute_force(users, caseloads, lat, lon, exclude):
-    eligible = []
-    for user in users:
-        row = db.session.get(WorkerPresence, user.id)
-        if (user.role == Role.GRID_WORKER and user.status == UserStatus.ACTIVE
-                and user.area_code == MANCHUN and row.on_duty and user.id not in exclude
-                and row.located_at >= NOW - timedelta(minutes=15) and caseloads[user.id] < 10):
-            eligible.append(Candidate(user.id, row.lat, row.lon, caseloads[user.id]))
+def _brute_force(rows, caseloads, lat, lon, exclude):
+    eligible = [
+        Candidate(row["id"], row["lat"], row["lon"], caseloads[row["id"]])
+        for row in rows
+        if row["role"] == Role.GRID_WORKER
+        and row["status"] == UserStatus.ACTIVE
+        and row["area_code"] == MANCHUN
+        and row["on_duty"]
+        and row["id"] not in exclude
+        and row["located_at"] >= NOW - timedelta(minutes=15)
+        and caseloads[row["id"]] < 10
+    ]
     found = nearest_by_scan(lat, lon, eligible)
     return None if found is None else (found[0].user_id, found[1])
 
@@ -201,6 +216,17 @@ def _brute_force(users, caseloads, lat, lon, exclude):
 def test_nearest_equals_brute_force_on_1000_random_points(app, app_ctx, communities, clock):
     rng = random.Random(20261124)
     users, caseloads = _random_world(app, rng)
+    rows = [
+        {
+            "id": u.id,
+            "role": u.role,
+            "status": u.status,
+            "area_code": u.area_code,
+            **{name: getattr(p, name) for name in ("on_duty", "lat", "lon", "located_at")},
+        }
+        for u in users
+        for p in [db.session.get(WorkerPresence, u.id)]
+    ]
 
     def count(ids):
         return {i: caseloads[i] for i in ids}
@@ -210,14 +236,14 @@ def test_nearest_equals_brute_force_on_1000_random_points(app, app_ctx, communit
         lat = HERE[0] + rng.uniform(-spread, spread)
         lon = HERE[1] + rng.uniform(-spread, spread)
         exclude = set(rng.sample([u.id for u in users], rng.choice([0, 0, 3, 30])))
-        found = presence.nearest_available_worker(
+        found = nearest.nearest_available_worker(
             lat, lon, community=MANCHUN, exclude=exclude, caseload_of=count
         )
         got = None if found is None else (found[0].id, found[1])
-        expected = _brute_force(users, caseloads, lat, lon, exclude)
+        expected = _brute_force(rows, caseloads, lat, lon, exclude)
         assert got == expected, (lat, lon)
         if n % 50 == 0:
-            scan = presence.scan_nearest_available_worker(
+            scan = nearest.scan_nearest_available_worker(
                 lat, lon, community=MANCHUN, exclude=exclude, caseload_of=count
             )
             assert (None if scan is None else (scan[0].id, scan[1])) == expected
@@ -231,5 +257,5 @@ def test_demo_workers_are_stationed_in_their_grids(app, app_ctx, demo_map, clock
     assert presence.station_demo_workers(workers=staff) == 3
     chain = service.locate(lat=38.48, lon=106.22)
     assert service.responsible_worker_for(chain).id in {w.id for w in staff}
-    found, distance = presence.nearest_available_worker(38.48, 106.22, community=MANCHUN)
+    found, distance = nearest.nearest_available_worker(38.48, 106.22, community=MANCHUN)
     assert found.id in {w.id for w in staff} and distance < 1500

@@ -1,4 +1,5 @@
 """Grid map rules through the service: import, locate, responsible workers."""
+
 from __future__ import annotations
 
 import copy
@@ -66,15 +67,27 @@ def test_a_file_may_hang_under_areas_already_known(app, app_ctx):
     grid = feature("G-NEW", "新网格", "grid", MANCHUN, quad)
     result = service.import_areas(source={"type": "FeatureCollection", "features": [grid]})
     assert result.created == 1
-    assert [a.code for a in service.area_chain(code="G-NEW")] == ["G-NEW", MANCHUN, STREET, DISTRICT]
+    assert [a.code for a in service.area_chain(code="G-NEW")] == [
+        "G-NEW",
+        MANCHUN,
+        STREET,
+        DISTRICT,
+    ]
 
 
 def test_bad_file_writes_nothing(app_ctx):
     service.import_areas(source=build_demo_map())
     data = build_demo_map()
     data["features"][5]["properties"]["name"] = "被改的名字"
-    data["features"].append(feature("X", "坏的", "grid", "nowhere", split_quad(
-        ((106.0, 38.0), (106.1, 38.0), (106.1, 38.1), (106.0, 38.1)), 1, 1)[0]))
+    data["features"].append(
+        feature(
+            "X",
+            "坏的",
+            "grid",
+            "nowhere",
+            split_quad(((106.0, 38.0), (106.1, 38.0), (106.1, 38.1), (106.0, 38.1)), 1, 1)[0],
+        )
+    )
     with pytest.raises(ValidationFailed):
         service.import_areas(source=data)
     db.session.remove()
@@ -126,16 +139,16 @@ def test_point_on_a_border_between_communities_resolves_by_smallest_code(app_ctx
 
     def corners(prefix):
         return {
-            tuple(p) for a in micro_grids if a.code.startswith(prefix)
+            tuple(p)
+            for a in micro_grids
+            if a.code.startswith(prefix)
             for p in a.geometry["coordinates"][0]
         }
 
     shared = sorted(corners(MANCHUN) & corners(LIZI))
     assert len(shared) >= 3  # the common edge of the two communities, vertex by vertex
     for lon, lat in shared:
-        covering = sorted(
-            a.code for a in micro_grids if shape(a.geometry).covers(Point(lon, lat))
-        )
+        covering = sorted(a.code for a in micro_grids if shape(a.geometry).covers(Point(lon, lat)))
         assert any(c.startswith(LIZI) for c in covering)
         chains = {tuple(a.code for a in service.locate(lat=lat, lon=lon)) for _ in range(3)}
         assert len(chains) == 1
@@ -176,7 +189,9 @@ def people(app, demo_map):
 
 def test_set_workers_replaces_the_set(app_ctx, people):
     secretary, worker, worker2 = people["secretary"], people["worker"], people["worker2"]
-    service.set_area_workers(actor=secretary, code=GRID, user_ids=[worker.id, worker2.id, worker.id])
+    service.set_area_workers(
+        actor=secretary, code=GRID, user_ids=[worker.id, worker2.id, worker.id]
+    )
     assert [u.id for u in service.list_area_workers(actor=secretary, code=GRID)] == sorted(
         [worker.id, worker2.id]
     )
@@ -210,7 +225,9 @@ def test_responsible_worker_prefers_the_micro_grid_then_the_grid(app_ctx, people
     worker, worker2 = people["worker"], people["worker2"]
     chain = service.locate(lat=38.48, lon=106.22)
     assert service.responsible_worker_for(chain) is None
-    service.set_area_workers(actor=people["admin"], code=chain[1].code, user_ids=[worker.id, worker2.id])
+    service.set_area_workers(
+        actor=people["admin"], code=chain[1].code, user_ids=[worker.id, worker2.id]
+    )
     assert service.responsible_worker_for(chain).id == min(worker.id, worker2.id)
     busy = {min(worker.id, worker2.id): 3}
     found = service.responsible_worker_for(chain, caseload_of=lambda ids: busy)

@@ -9,6 +9,7 @@ from flask import Flask
 from app.photos import service
 from app.photos.pipeline import process_photo
 from app.photos.signing import verify_photo_token
+from app.photos.storage import PhotoStore
 from tests import images
 
 
@@ -20,8 +21,12 @@ def test_limits_and_store_come_from_the_config(app_ctx: Flask) -> None:
     assert service.photo_store().root == Path(app_ctx.config["UPLOAD_DIR"])
 
 
-def test_store_processed_writes_image_and_thumbnail_once(app_ctx: Flask) -> None:
-    store = service.photo_store()
+@pytest.fixture
+def store(tmp_path: Path) -> PhotoStore:
+    return PhotoStore(tmp_path / "uploads")
+
+
+def test_store_processed_writes_image_and_thumbnail_once(store: PhotoStore) -> None:
     processed = process_photo(images.jpeg_bytes(640, 480, seed=11))
 
     first = service.store_processed(store, processed)
@@ -35,8 +40,7 @@ def test_store_processed_writes_image_and_thumbnail_once(app_ctx: Flask) -> None
     assert sorted(store.iter_keys()) == sorted([first.image_key, first.thumbnail_key])
 
 
-def test_discard_stored_removes_what_a_failed_request_created(app_ctx: Flask) -> None:
-    store = service.photo_store()
+def test_discard_stored_removes_what_a_failed_request_created(store: PhotoStore) -> None:
     kept = service.store_processed(store, process_photo(images.jpeg_bytes(64, 48, seed=1)))
     failed = [
         service.store_processed(store, process_photo(images.jpeg_bytes(64, 48, seed=2))),
@@ -48,9 +52,8 @@ def test_discard_stored_removes_what_a_failed_request_created(app_ctx: Flask) ->
     assert sorted(store.iter_keys()) == sorted([kept.image_key, kept.thumbnail_key])
 
 
-def test_store_processed_undoes_the_image_if_the_thumbnail_cannot_be_written(app_ctx: Flask,
+def test_store_processed_undoes_the_image_if_the_thumbnail_cannot_be_written(store: PhotoStore,
                                                                              monkeypatch) -> None:
-    store = service.photo_store()
     processed = process_photo(images.jpeg_bytes(64, 48, seed=3))
     real_put = store.put
 

@@ -67,3 +67,47 @@ def count_reports(app) -> int:
 
     with app.app_context():
         return db.session.query(Report).count()
+
+
+@pytest.fixture
+def put_on_duty(app):
+    """Put a grid worker on duty at a point (through the presence service)."""
+
+    def _on_duty(worker, at: tuple[float, float]) -> None:
+        from app.auth.models import User
+        from app.extensions import db
+        from app.geo.presence import set_duty
+
+        with app.app_context():
+            set_duty(worker=db.session.get(User, worker.id), on_duty=True, lat=at[0], lon=at[1])
+
+    return _on_duty
+
+
+@pytest.fixture
+def staff(app, mapped, put_on_duty):
+    """Two grid workers on duty near IN_WEST, a dispatcher, a department, a secretary."""
+    from tests.mapdata import DISTRICT
+
+    near = make_user(app, Role.GRID_WORKER, area_code=mapped, name="近网格员")
+    far = make_user(app, Role.GRID_WORKER, area_code=mapped, name="远网格员")
+    put_on_duty(near, (IN_WEST[0] + 0.0005, IN_WEST[1]))
+    put_on_duty(far, (IN_WEST[0] + 0.002, IN_WEST[1]))
+    return {
+        "near": near, "far": far,
+        "dispatcher": make_user(app, Role.DISPATCHER, area_code=DISTRICT),
+        "department": make_user(app, Role.DEPARTMENT, area_code=DISTRICT),
+        "other_department": make_user(app, Role.DEPARTMENT, area_code="640106"),
+        "secretary": make_user(app, Role.SECRETARY, area_code=mapped),
+    }
+
+
+def act(client, app, user, report_id: int, action: str, body: dict | None = None, **kwargs):
+    """POST an action as `user`; JSON body unless kwargs give multipart data."""
+    from tests.factories import auth_headers as headers_for
+
+    if "data" in kwargs:
+        return client.post(f"/api/v1/reports/{report_id}/{action}", headers=headers_for(app, user),
+                           content_type="multipart/form-data", **kwargs)
+    return client.post(f"/api/v1/reports/{report_id}/{action}", headers=headers_for(app, user),
+                       json=body)

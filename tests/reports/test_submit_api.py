@@ -20,11 +20,12 @@ def test_phone_report_is_located_cleaned_and_timelined(client, app, submit):
     response = submit(photos=[(photo, "IMG_0001.jpg")], address="满春园小区3号楼")
     assert response.status_code == 201, response.get_json()
     report = response.get_json()
-    assert report["status"] == "submitted" and report["category"] == "flying_lead_charging"
+    # Nobody is on duty and the grid has no responsible worker: the district takes it.
+    assert report["status"] == "escalated" and report["category"] == "flying_lead_charging"
     assert [a["code"] for a in report["area"]] == [GRID_WEST, COMMUNITY, "640106001", DISTRICT]
     assert report["reporter"]["name"] == "张骑手" and report["flags"] == []
     assert report["duplicate_of"] is None and report["address"] == "满春园小区3号楼"
-    assert [e["action"] for e in report["timeline"]] == ["submit"]
+    assert [e["action"] for e in report["timeline"]] == ["submit", "escalate"]
 
     [photo_link] = report["photos"]
     assert (photo_link["width"], photo_link["height"]) == (72, 96)  # EXIF orientation applied

@@ -7,7 +7,15 @@ import random
 import pytest
 from geopy.distance import geodesic
 
-from app.geo.proximity import Candidate, circle_bbox, geodesic_m, nearest_by_scan
+from app.geo.proximity import (
+    SPHERE_ERROR,
+    Candidate,
+    circle_bbox,
+    geodesic_m,
+    great_circle_m,
+    nearest_by_scan,
+    nearest_pruned,
+)
 
 
 def inside(box, lat, lon):
@@ -63,3 +71,27 @@ def test_nearest_by_scan_prefers_distance_then_caseload_then_id():
 
 def test_nearest_by_scan_of_nobody_is_none():
     assert nearest_by_scan(38.0, 106.0, []) is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pruned_search_gives_exactly_the_scan_answer(seed):
+    rng = random.Random(seed)
+    for _ in range(200):
+        lat, lon = rng.uniform(-55, 55), rng.uniform(-140, 140)
+        spread = rng.choice([0.001, 0.01, 1.0, 30.0])
+        # Few distinct spots and caseloads, so that exact ties happen.
+        spots = [
+            (lat + rng.uniform(-spread, spread), lon + rng.uniform(-spread, spread))
+            for _ in range(5)
+        ]
+        pool = [Candidate(i, *rng.choice(spots), rng.randint(0, 2)) for i in range(30)]
+        assert nearest_pruned(lat, lon, pool) == nearest_by_scan(lat, lon, pool)
+
+
+def test_sphere_distance_stays_within_its_error_bound():
+    rng = random.Random(7)
+    for _ in range(2000):
+        a = (rng.uniform(-89, 89), rng.uniform(-180, 180))
+        b = (rng.uniform(-89, 89), rng.uniform(-180, 180))
+        exact = geodesic_m(*a, *b)
+        assert abs(great_circle_m(*a, *b) - exact) <= exact * SPHERE_ERROR

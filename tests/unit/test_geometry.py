@@ -9,7 +9,14 @@ import pytest
 
 from app.errors import ValidationFailed
 from app.geo.demo_map import build_demo_map, feature, split_quad
-from app.geo.geometry import BBox, load_json, most_specific_covering, parse_feature_collection
+from app.geo.geometry import (
+    BBox,
+    load_json,
+    most_specific_covering,
+    parse_feature_collection,
+    tile_of,
+    tiles_of_point,
+)
 
 SQUARE = ((106.0, 38.0), (106.1, 38.0), (106.1, 38.1), (106.0, 38.1))
 
@@ -228,3 +235,30 @@ def test_deepest_level_wins_over_its_containers():
     candidates = [*cells_as_candidates(), ("C1", "community", big["geometry"])]
     assert most_specific_covering(38.05, 106.05, candidates) == "M4"
     assert most_specific_covering(38.5, 106.5, candidates) == "C1"
+
+
+# --- tile keys ----------------------------------------------------------------------------
+
+
+def test_every_point_of_a_box_finds_the_box_tile():
+    rng = random.Random(3)
+    for _ in range(3000):
+        size = 10 ** rng.uniform(-6, 1)
+        min_lon, min_lat = rng.uniform(-180, 180 - size), rng.uniform(-90, 90 - size)
+        box = BBox(min_lon, min_lat, min_lon + size, min_lat + size * rng.random())
+        tile = tile_of(box)
+        for lon, lat in [
+            (box.min_lon, box.min_lat),
+            (box.max_lon, box.max_lat),
+            (box.min_lon, box.max_lat),
+            (rng.uniform(box.min_lon, box.max_lon), rng.uniform(box.min_lat, box.max_lat)),
+        ]:
+            assert tile in tiles_of_point(lat, lon)
+
+
+def test_tiles_are_small_for_small_areas_and_world_for_straddlers():
+    micro = BBox(106.2200, 38.4800, 106.2215, 38.4810)
+    assert int(tile_of(micro).split("/")[0]) >= 14
+    assert tile_of(BBox(-1.0, 10.0, 1.0, 11.0)) == "0/0/0"  # straddles the prime meridian
+    assert len(tiles_of_point(38.48, 106.22)) == 21
+    assert tiles_of_point(90.0, 180.0)[-1] == f"20/{2**20 - 1}/{2**20 - 1}"

@@ -279,3 +279,22 @@ def test_process_photo_decodes_big_jpegs_reduced(monkeypatch) -> None:
 
     assert decoded_sizes == [(200, 150)]  # 1/8 scale, not 1600x1200
     assert (photo.width, photo.height) == (150, 200)
+
+
+def test_a_multi_picture_jpeg_from_a_phone_is_a_jpeg_and_draft_decoded(monkeypatch) -> None:
+    frames = [images.picture(1600, 1200, seed=seed) for seed in (1, 2)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="MPO", save_all=True, append_images=frames[1:],
+                   exif=images.make_exif(gps=YINCHUAN).tobytes())
+    decoded_sizes = []
+
+    def spying_decode(image, *, long_edge):
+        decoded_sizes.append((image.format, decode_reduced(image, long_edge=long_edge).size))
+        return image
+
+    monkeypatch.setattr(pipeline, "decode_reduced", spying_decode)
+
+    photo = process_photo(buffer.getvalue(), limits=PhotoLimits(long_edge=400))
+
+    assert decoded_sizes == [("MPO", (400, 300))]
+    assert photo.source_format == "jpeg" and photo.exif_lat == pytest.approx(YINCHUAN[0], abs=1e-5)

@@ -1,0 +1,83 @@
+"""Routing a report to the nearest available grid worker (DESIGN "Assignment", steps 1–5)."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.common import clock
+from app.extensions import db
+from app.geo import service as geo
+from app.geo.models import WorkerPresence
+from app.geo.nearest import nearest_available_worker
+from app.reports.models import Report, ReportEvent, Status
+from app.reports.workflow import Action, transition
+
+HOLDING = (Status.ASSIGNED, Status.ACCEPTED)  # what counts in a worker's open caseload
+LET_GO = ("decline", "timeout")  # the workers who did these are not asked again
+
+
+def open_caseload(user_ids: Sequence[int]) -> Mapping[int, int]:
+    """Open reports held by each of these workers."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(
+        select(Report.assigned_to_id, func.count()).where(
+            Report.assigned_to_id.in_(list(user_ids)), Report.status.in_(HOLDING))
+        .group_by(Report.assigned_to_id)).all()
+    return {user_id: count for user_id, count in rows}
+
+
+def route_report(*, report: Report) -> Report:
+    """Assign a `submitted` report to the nearest available worker, else the grid's responsible
+    worker, else escalate it to the district (unrouted). Flushes; the caller commits."""
+    excluded = _workers_who_let_go(report.id)
+    if report.assign_attempts >= _max_attempts() or report.community_code is None:
+        reason = "多次派单未被接收" if report.community_code else "不在任何网格内，未能自动派单"
+        return transition(report_id=report.id, action=Action.ESCALATE, actor=None, note=reason)
+    found = _nearest_under_cap(report, excluded)
+    if found is None:
+        chain = geo.area_chain(code=report.area_code) if report.area_code else []
+        responsible = geo.responsible_worker_for(chain, caseload_of=open_caseload)
+        if responsible is None or responsible.id in excluded:
+            return transition(report_id=report.id, action=Action.ESCALATE, actor=None,
+                              note="网格内无在岗网格员")
+        found = (responsible, None)
+    worker, distance = found
+    return transition(
+        report_id=report.id, action=Action.ASSIGN, actor=None,
+        note=None if distance is not None else "无在岗网格员，派给网格责任人",
+        changes={"assigned_to_id": worker.id, "distance_m": distance, "assigned_at": clock.utcnow(),
+                 "assign_attempts": report.assign_attempts + 1},
+        data={"worker_id": worker.id, "distance_m": distance})
+
+
+def _nearest_under_cap(report: Report, excluded: set[int]) -> tuple[User, float] | None:
+    """The nearest worker, re-checked under a lock on their presence row so that concurrent
+    submissions cannot push anyone over the cap (SQLite serialises writers anyway)."""
+    cap = int(current_app.config["WORKER_CASELOAD_CAP"])
+    skip = set(excluded)
+    while True:
+        found = nearest_available_worker(report.lat, report.lon, community=report.community_code,
+                                         exclude=skip, caseload_of=open_caseload)
+        if found is None:
+            return None
+        worker, _ = found
+        db.session.execute(select(WorkerPresence.user_id).where(
+            WorkerPresence.user_id == worker.id).with_for_update())
+        if open_caseload([worker.id]).get(worker.id, 0) < cap:
+            return found
+        skip.add(worker.id)
+
+
+def _workers_who_let_go(report_id: int) -> set[int]:
+    rows = db.session.execute(select(ReportEvent.actor_id, ReportEvent.data).where(
+        ReportEvent.report_id == report_id, ReportEvent.action.in_(LET_GO))).all()
+    return {actor_id or (data or {}).get("worker_id") for actor_id, data in rows} - {None}
+
+
+def _max_attempts() -> int:
+    return int(current_app.config["MAX_ASSIGN_ATTEMPTS"])
+

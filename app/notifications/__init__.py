@@ -1,0 +1,1 @@
+"""Notifications: the outbox, the poll and stream readers, and Web Push delivery."""

@@ -1,0 +1,1 @@
+"""Honour points: the ledger, the rules, leaderboards."""

@@ -1,0 +1,110 @@
+"""What follows a report's transition: who is told, points, routing onward.
+
+Each effect takes (report, event, actor) and only adds rows and flushes: it runs inside the
+transition's transaction, so a notification or a ledger entry exists exactly when the change does.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.auth.models import Role, User, UserStatus
+from app.categories.models import Category
+from app.extensions import db
+from app.notifications import service as notifications
+from app.points import service as points
+from app.reports.models import Report, ReportEvent, Status
+
+STATUS_TEXT = {
+    Status.SUBMITTED: "已提交", Status.ASSIGNED: "已派给网格员", Status.ACCEPTED: "网格员已接单",
+    Status.ESCALATED: "已上报区指挥中心", Status.DISPATCHED: "已派至职能部门", Status.RESOLVED: "已处置",
+    Status.CLOSED: "已办结", Status.REJECTED: "未受理",
+}
+
+
+def _category_name(report: Report) -> str:
+    category = db.session.get(Category, report.category_code)
+    return category.name_zh if category else report.category_code
+
+
+def _followers(report: Report) -> list[int]:
+    """The reporter and everyone whose duplicate report follows this one."""
+    confirmers = db.session.scalars(
+        select(Report.reporter_id).where(Report.duplicate_of_id == report.id)).all()
+    return list(dict.fromkeys([report.reporter_id, *confirmers]))
+
+
+def notify_reporter(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    """The rider (and riders who confirmed the same hazard) see the progress."""
+    text = STATUS_TEXT.get(Status(report.status), report.status)
+    notifications.notify_many(
+        user_ids=_followers(report), kind="status_changed", report_id=report.id,
+        title=f"您上报的{_category_name(report)}{text}", body=event.note or text,
+        data={"status": report.status, "action": event.action})
+
+
+def notify_assignee(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    distance = f"，距您约{round(report.distance_m)}米" if report.distance_m is not None else ""
+    notifications.notify(
+        user_id=report.assigned_to_id, kind="assigned", report_id=report.id,
+        title=f"新的{_category_name(report)}待处理", body=f"{report.address or '见地图位置'}{distance}",
+        data={"lat": report.lat, "lon": report.lon})
+
+
+def notify_dispatchers(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    """Dispatchers of the report's district (of every district when it lies outside the map)."""
+    stmt = select(User.id).where(User.role == Role.DISPATCHER, User.status == UserStatus.ACTIVE)
+    if report.district_code:
+        stmt = stmt.where(User.area_code == report.district_code)
+    reason = event.note or ("未能自动派单" if event.actor_id is None else "网格员上报")
+    notifications.notify_many(
+        user_ids=list(db.session.scalars(stmt)), kind="escalated", report_id=report.id,
+        title=f"{_category_name(report)}需要调度", body=reason, data={"status": report.status})
+
+
+def notify_department(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    due = f"，请于{report.due_at:%m-%d %H:%M} (UTC) 前处置" if report.due_at else ""
+    notifications.notify(
+        user_id=report.department_id, kind="dispatched", report_id=report.id,
+        title=f"区指挥中心派发：{_category_name(report)}", body=f"{report.address or ''}{due}",
+        data={"due_at": report.due_at.isoformat() if report.due_at else None})
+
+
+def notify_overdue(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    recipients = [report.department_id] if report.department_id else []
+    recipients += list(db.session.scalars(select(User.id).where(
+        User.role == Role.DISPATCHER, User.area_code == report.district_code)))
+    notifications.notify_many(
+        user_ids=recipients, kind="deadline_missed", report_id=report.id,
+        title=f"{_category_name(report)}已超过处置时限", body=event.note or "请尽快处置")
+
+
+def award_points(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    """The hazard proved real: credit the rider (exactly once, whatever retries)."""
+    points.award_for_confirmation(report=report)
+
+
+def penalize(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    points.penalize_rejection(report=report, reason=(event.data or {}).get("reason", "invalid"))
+
+
+def route_again(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    """Back to `submitted`: find the next worker (never one who already let it go), or escalate."""
+    from app.dispatch.service import route_report
+
+    route_report(report=report)
+
+
+def close_followers(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    """Closing a hazard closes the duplicate reports that followed it; everyone is told."""
+    from app.reports.workflow import Action, transition
+
+    notify_reporter(report=report, event=event, actor=actor)
+    followers = db.session.scalars(select(Report.id).where(
+        Report.duplicate_of_id == report.id, Report.status == Status.SUBMITTED)).all()
+    for follower_id in followers:
+        transition(report_id=follower_id, action=Action.CLOSE_WITH_ORIGINAL, actor=None,
+                   note=f"随原上报 #{report.id} 办结")
+
+
+ON_CONFIRMED = (notify_reporter, award_points)
+ON_REJECT = (notify_reporter, penalize)

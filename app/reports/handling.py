@@ -1,0 +1,105 @@
+"""Handling a report: one use case per action, each one transaction through the state machine."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.auth.models import Role, User, UserStatus
+from app.categories.models import Category
+from app.common import clock
+from app.errors import Unprocessable, ValidationFailed
+from app.extensions import db
+from app.photos.pipeline import PhotoLimits
+from app.photos.storage import PhotoStore
+from app.reports import intake
+from app.reports.models import Report, ReportPhoto
+from app.reports.workflow import Action, check_allowed, transition
+
+
+def accept(*, actor: User, report_id: int) -> Report:
+    """The assigned grid worker takes the case."""
+    return _commit(transition(report_id=report_id, action=Action.ACCEPT, actor=actor,
+                              changes={"accepted_at": clock.utcnow()}))
+
+
+def decline(*, actor: User, report_id: int, reason: str) -> Report:
+    """The assigned worker cannot take it: it goes to the next nearest worker (or up)."""
+    return _commit(transition(report_id=report_id, action=Action.DECLINE, actor=actor, note=reason,
+                              data={"worker_id": actor.id}))
+
+
+def escalate(*, actor: User, report_id: int, reason: str) -> Report:
+    """The assigned worker hands the case to the district command centre."""
+    return _commit(transition(report_id=report_id, action=Action.ESCALATE, actor=actor, note=reason))
+
+
+def dispatch(*, actor: User, report_id: int, department_id: int, due_at: datetime | None) -> Report:
+    """The command centre whistles for a department (街乡吹哨、部门报到), with a deadline."""
+    report = check_allowed(report_id=report_id, action=Action.DISPATCH, actor=actor)
+    department = db.session.get(User, department_id)
+    if department is None or department.role != Role.DEPARTMENT or department.status != UserStatus.ACTIVE:
+        raise Unprocessable("Choose an active department account.", code="not_a_department",
+                            details={"department_id": department_id})
+    if report.district_code and department.area_code != report.district_code:
+        raise Unprocessable("That department serves another district.", code="not_a_department")
+    now = clock.utcnow()
+    if due_at is None:
+        category = db.session.get(Category, report.category_code)
+        due_at = now + timedelta(hours=category.resolve_hours if category else 72)
+    elif due_at <= now:
+        raise ValidationFailed("The deadline must be in the future.", code="due_in_past",
+                               details={"fields": {"due_at": ["Must be in the future."]}})
+    return _commit(transition(report_id=report_id, action=Action.DISPATCH, actor=actor,
+                              note=f"派至{department.name}",
+                              changes={"department_id": department.id, "due_at": due_at},
+                              data={"department_id": department.id}))
+
+
+def resolve(*, actor: User, report_id: int, note: str | None, photos: list[bytes],
+            store: PhotoStore, limits: PhotoLimits) -> Report:
+    """The worker or department fixed it, with an after-photo as proof."""
+    check_allowed(report_id=report_id, action=Action.RESOLVE, actor=actor)
+    intake.check_photo_count(photos, maximum=1)
+    db.session.commit()  # no lock held while the photo is decoded
+    processed = intake.process_all(photos, limits=limits)
+    with intake.stored(store, processed) as [after]:
+        p = after.processed
+        photo = ReportPhoto(report_id=report_id, kind="resolution", image_key=after.files.image_key,
+                            thumbnail_key=after.files.thumbnail_key, phash=p.phash, width=p.width,
+                            height=p.height, exif_lat=p.exif_lat, exif_lon=p.exif_lon,
+                            captured_at=p.captured_at)
+        db.session.add(photo)
+        db.session.flush()
+        return _commit(transition(report_id=report_id, action=Action.RESOLVE, actor=actor, note=note,
+                                  photo_id=photo.id, changes={"resolved_at": clock.utcnow()}))
+
+
+def reject(*, actor: User, report_id: int, reason: str, duplicate_of: int | None,
+           note: str | None) -> Report:
+    """Not a real hazard (invalid), or already reported (duplicate of another report)."""
+    changes = {}
+    if reason == "duplicate":
+        original = db.session.get(Report, duplicate_of) if duplicate_of else None
+        if original is None or original.id == report_id:
+            raise Unprocessable("Name the original report this one duplicates.",
+                                code="invalid_duplicate_of", details={"duplicate_of": duplicate_of})
+        changes["duplicate_of_id"] = original.duplicate_of_id or original.id
+    return _commit(transition(report_id=report_id, action=Action.REJECT, actor=actor, note=note,
+                              changes=changes, data={"reason": reason}))
+
+
+def evaluate(*, actor: User, report_id: int, rating: int, comment: str | None) -> Report:
+    """The rider rates the fix; the case is closed (销号)."""
+    return _commit(transition(report_id=report_id, action=Action.EVALUATE, actor=actor, note=comment,
+                              changes={"rating": rating, "closed_at": clock.utcnow()},
+                              data={"rating": rating}))
+
+
+def reopen(*, actor: User, report_id: int, reason: str) -> Report:
+    """The hazard is still there (within 72 h of the fix): back to a grid worker."""
+    return _commit(transition(report_id=report_id, action=Action.REOPEN, actor=actor, note=reason,
+                              changes={"assign_attempts": 0}))
+
+
+def _commit(report: Report) -> Report:
+    db.session.commit()
+    return report

@@ -1,0 +1,1 @@
+"""Report statistics for secretaries, dispatchers and admins."""

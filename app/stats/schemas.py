@@ -1,0 +1,57 @@
+"""In and out shapes of report statistics."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class StatsArgsSchema(Schema):
+    area = fields.String(load_default=None, validate=validate.Length(1, 32),
+                         metadata={"description": "community, street or district code (default: yours)"})
+    from_ = fields.Date(data_key="from", load_default=None,
+                        metadata={"description": "first China day, inclusive (default: 29 days before 'to')"})
+    to = fields.Date(load_default=None,
+                     metadata={"description": "last China day, inclusive (default: today)"})
+
+
+class StatsAreaSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    level = fields.String()
+
+
+class StatsCategoryCountSchema(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    count = fields.Integer()
+
+
+class StatsDeadlineSchema(Schema):
+    resolved = fields.Integer()
+    within_deadline = fields.Integer()
+    share = fields.Float(allow_none=True, metadata={"description": "within_deadline / resolved"})
+
+
+class StatsReporterSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    platform = fields.String(allow_none=True)
+
+
+class StatsTopReporterSchema(Schema):
+    rider = fields.Nested(StatsReporterSchema)
+    reports = fields.Integer()
+    valid_reports = fields.Integer(metadata={"description": "dispatched, resolved or closed"})
+
+
+class StatsSchema(Schema):
+    area = fields.Nested(StatsAreaSchema, allow_none=True)
+    from_ = fields.Date(data_key="from", attribute="from")
+    to = fields.Date()
+    total = fields.Integer()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_category = fields.List(fields.Nested(StatsCategoryCountSchema))
+    deadline = fields.Nested(StatsDeadlineSchema)
+    median_minutes_to_accept = fields.Float(allow_none=True)
+    median_minutes_to_resolve = fields.Float(allow_none=True)
+    top_reporters = fields.List(fields.Nested(StatsTopReporterSchema))

@@ -1,0 +1,1 @@
+from tests.reports.conftest import mapped, put_on_duty, rider, rider_headers, staff, submit  # noqa: F401

@@ -1,0 +1,99 @@
+"""Routing: nearest under the cap (also under concurrent submissions), fallbacks, escalation."""
+from __future__ import annotations
+
+import io
+import threading
+
+from app.auth.models import Role
+from tests.factories import auth_headers, make_user
+from tests.mapdata import GRID_WEST, IN_WEST, OUTSIDE
+from tests.reports.conftest import act, phone_photo
+
+
+def _point(i: int) -> tuple[float, float]:
+    return IN_WEST[0] + 0.0008 * (i % 5), IN_WEST[1] + 0.0008 * (i // 5)  # ~90 m apart: no duplicates
+
+
+def test_concurrent_submissions_never_push_a_worker_over_the_cap(app, mapped, rider_headers, put_on_duty,
+                                                                 monkeypatch):
+    monkeypatch.setitem(app.config, "WORKER_CASELOAD_CAP", 2)
+    worker = make_user(app, Role.GRID_WORKER, area_code=mapped)
+    put_on_duty(worker, IN_WEST)
+    statuses: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def submit(i: int) -> None:
+        client = app.test_client()
+        lat, lon = _point(i)
+        barrier.wait()
+        response = client.post("/api/v1/reports", headers=rider_headers, content_type="multipart/form-data",
+                               data={"category": "garbage", "lat": str(lat), "lon": str(lon),
+                                     "photos": [(io.BytesIO(phone_photo(seed=i, at=(lat, lon))), "p.jpg")]})
+        assert response.status_code == 201, response.get_json()
+        statuses.append(response.get_json()["status"])
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == ["assigned"] * 2 + ["escalated"] * 4
+    mine = app.test_client().get("/api/v1/reports?mine=true", headers=auth_headers(app, worker)).get_json()
+    assert mine["total"] == 2
+
+
+def test_no_one_on_duty_goes_to_the_grids_responsible_worker(app, client, mapped, submit):
+    responsible = make_user(app, Role.GRID_WORKER, area_code=mapped, name="责任网格员")
+    admin = make_user(app, Role.ADMIN)
+    put = client.put(f"/api/v1/areas/{GRID_WEST}/workers", json={"user_ids": [responsible.id]},
+                     headers=auth_headers(app, admin))
+    assert put.status_code == 200, put.get_json()
+    report = submit().get_json()
+    assert report["status"] == "assigned" and report["assigned_to"]["id"] == responsible.id
+    assert report["distance_m"] is None
+    inbox = client.get("/api/v1/notifications?after=0", headers=auth_headers(app, responsible)).get_json()
+    assert [n["kind"] for n in inbox["items"]] == ["assigned"]
+
+
+def test_a_point_outside_every_grid_goes_to_the_dispatchers(app, client, submit, staff):
+    report = submit(at=OUTSIDE, photos=[(phone_photo(at=OUTSIDE), "p.jpg")]).get_json()
+    assert report["status"] == "escalated" and report["assigned_to"] is None
+    assert "outside_service_area" in report["flags"]
+    inbox = client.get("/api/v1/notifications?after=0", headers=auth_headers(app, staff["dispatcher"]))
+    assert [n["kind"] for n in inbox.get_json()["items"]] == ["escalated"]
+
+
+def test_declined_by_everyone_it_goes_up(app, client, submit, staff, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_ASSIGN_ATTEMPTS", 3)
+    report = submit().get_json()
+    first = act(client, app, staff["near"], report["id"], "decline", {"reason": "忙"}).get_json()
+    assert first["assigned_to"]["id"] == staff["far"].id
+    second = act(client, app, staff["far"], report["id"], "decline", {"reason": "不在附近"}).get_json()
+    assert second["status"] == "escalated"  # nobody left who has not declined
+    assert [e["action"] for e in second["timeline"]] == [
+        "submit", "assign", "decline", "assign", "decline", "escalate"]
+
+
+def test_a_duplicate_follows_its_original_and_closes_with_it(app, client, submit, staff, rider):
+    original = submit(photos=[(phone_photo(seed=1), "a.jpg")]).get_json()
+    other_rider = make_user(app, Role.RIDER, area_code=rider.area_code, name="刘骑手")
+    duplicate = client.post(
+        "/api/v1/reports", headers=auth_headers(app, other_rider), content_type="multipart/form-data",
+        data={"category": "flying_lead_charging", "lat": str(IN_WEST[0]), "lon": str(IN_WEST[1]),
+              "photos": [(io.BytesIO(phone_photo(seed=2)), "b.jpg")]}).get_json()
+    assert duplicate["duplicate_of"] == original["id"] and duplicate["status"] == "submitted"
+    assert duplicate["assigned_to"] is None and duplicate["original"]["status"] == "assigned"
+    follower = auth_headers(app, other_rider)
+    assert client.get(f"/api/v1/reports/{original['id']}", headers=follower).status_code == 200
+
+    act(client, app, staff["near"], original["id"], "accept")
+    import io as _io
+    from tests.images import jpeg_bytes
+
+    act(client, app, staff["near"], original["id"], "resolve",
+        data={"photo": [(_io.BytesIO(jpeg_bytes(seed=7)), "after.jpg")]})
+    assert act(client, app, rider, original["id"], "evaluate", {"rating": 5}).status_code == 200
+    after = client.get(f"/api/v1/reports/{duplicate['id']}", headers=follower).get_json()
+    assert after["status"] == "closed"
+    kinds = [n["kind"] for n in client.get("/api/v1/notifications?after=0", headers=follower).get_json()["items"]]
+    assert kinds.count("status_changed") >= 3  # accepted, resolved, closed

@@ -1,0 +1,90 @@
+"""Fixtures for push: users, a stored report to point at, notifications, a loopback push service."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from app.auth.models import Role
+from app.extensions import db
+from app.notifications import service
+from app.notifications.push import generate_vapid_keys
+from app.reports.models import Report
+from tests.factories import make_user
+from tests.support.push_server import PushServer, Subscriber
+
+
+@pytest.fixture
+def worker(app):
+    return make_user(app, Role.GRID_WORKER, name="王网格")
+
+
+@pytest.fixture
+def rider(app):
+    return make_user(app, Role.RIDER, name="张骑手")
+
+
+@pytest.fixture
+def report_id(app, rider) -> int:
+    """A stored report, so notifications can point at it (reports.id is a foreign key)."""
+    with app.app_context():
+        report = Report(reporter_id=rider.id, category_code="garbage", lat=38.48, lon=106.23)
+        db.session.add(report)
+        db.session.commit()
+        return report.id
+
+
+@pytest.fixture
+def notify(app) -> Callable[..., list[int]]:
+    """Commit notifications for a user through the service, as a caller's transaction would; their ids."""
+
+    def _notify(user_id: int, count: int = 1, **fields: Any) -> list[int]:
+        with app.app_context():
+            ids = []
+            for n in range(count):
+                values = {"kind": "status_changed", "title": f"第{n + 1}条", "body": "你的上报有进展", **fields}
+                ids.append(service.notify(user_id=user_id, **values).id)
+            db.session.commit()
+            return ids
+
+    return _notify
+
+
+@pytest.fixture
+def push_config(app, monkeypatch) -> dict[str, str]:
+    """A VAPID key pair and loopback http endpoints allowed, for this test only."""
+    private_key, public_key = generate_vapid_keys()
+    monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", private_key)
+    monkeypatch.setitem(app.config, "VAPID_PUBLIC_KEY", public_key)
+    monkeypatch.setitem(app.config, "VAPID_SUBJECT", "mailto:ops@gridsnap.example")
+    monkeypatch.setitem(app.config, "PUSH_ALLOW_INSECURE_ENDPOINTS", True)
+    return {"private_key": private_key, "public_key": public_key}
+
+
+@pytest.fixture
+def push_server() -> Iterator[PushServer]:
+    with PushServer() as server:
+        yield server
+
+
+@pytest.fixture
+def subscribe(client, push_config) -> Callable[..., Any]:
+    """Register a subscriber's subscription through the API as the app would."""
+
+    def _subscribe(headers: dict[str, str], subscriber: Subscriber) -> Any:
+        response = client.post("/api/v1/push-subscriptions", json=subscriber.subscription_json(), headers=headers)
+        assert response.status_code in (200, 201), response.get_json()
+        return response
+
+    return _subscribe
+
+
+def in_app(app: Flask, fn: Callable[[], Any]) -> Any:
+    """Run fn in a fresh app context (its own session), as a separate request or worker would."""
+    with app.app_context():
+        try:
+            return fn()
+        finally:
+            db.session.remove()
