@@ -28,6 +28,9 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
 bench: $(VENV)/.dev
 	for b in bench/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 

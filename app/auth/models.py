@@ -7,8 +7,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.common.models import TimestampMixin, UTCDateTime
 from app.common.clock import utcnow
+from app.common.models import TimestampMixin, UTCDateTime
 from app.extensions import db
 
 

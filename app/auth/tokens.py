@@ -24,9 +24,13 @@ def register_token_callbacks(_app: Flask) -> None:
     def unauthorized(code: str, message: str):  # type: ignore[no-untyped-def]
         return error_response(401, code, message, headers={"WWW-Authenticate": "Bearer"})
 
-    jwt.unauthorized_loader(lambda reason: unauthorized("missing_token", "Please log in."))
-    jwt.invalid_token_loader(lambda reason: unauthorized("invalid_token", "Your login is not valid; please log in again."))
-    jwt.expired_token_loader(lambda h, p: unauthorized("token_expired", "Your login has expired; please log in again."))
-    jwt.revoked_token_loader(lambda h, p: unauthorized("token_revoked", "You have logged out; please log in again."))
-    jwt.user_lookup_error_loader(lambda h, p: unauthorized("account_inactive", "This account cannot be used now."))
-    jwt.needs_fresh_token_loader(lambda h, p: unauthorized("fresh_login_required", "Please log in again."))
+    jwt.unauthorized_loader(lambda _reason: unauthorized("missing_token", "Please log in."))
+    jwt.invalid_token_loader(
+        lambda _reason: unauthorized("invalid_token", "Your login is not valid; please log in again."))
+    jwt.expired_token_loader(
+        lambda _h, _p: unauthorized("token_expired", "Your login has expired; please log in again."))
+    jwt.revoked_token_loader(
+        lambda _h, _p: unauthorized("token_revoked", "You have logged out; please log in again."))
+    jwt.user_lookup_error_loader(
+        lambda _h, _p: unauthorized("account_inactive", "This account cannot be used now."))
+    jwt.needs_fresh_token_loader(lambda _h, _p: unauthorized("fresh_login_required", "Please log in again."))

@@ -17,6 +17,7 @@ from app.geo.demo_map import build_demo_map
 from app.geo.geometry import (
     LEVEL_DEPTH,
     AreaRecord,
+    BBox,
     load_json,
     most_specific_covering,
     parse_feature_collection,
@@ -31,18 +32,6 @@ GRID_LEVELS = (Level.GRID.value, Level.MICRO_GRID.value)
 MAX_WORKERS_PER_AREA = 50
 # Rows per IN (...) list: well under SQLite's bound-parameter limit.
 CODES_PER_QUERY = 500
-# The columns an import writes, in the order _row_of gives them.
-ROW_COLUMNS = (
-    "code",
-    "name",
-    "level",
-    "parent_code",
-    "geometry",
-    "min_lon",
-    "min_lat",
-    "max_lon",
-    "max_lat",
-)
 
 
 def no_caseload(user_ids: Sequence[int]) -> Mapping[int, int]:
@@ -111,8 +100,12 @@ def _row_of(record: AreaRecord) -> dict[str, Any]:
     }
 
 
+IMPORTED_COLUMNS = tuple(_row_of(AreaRecord("", "", "", None, {}, BBox(0, 0, 0, 0))))
+
+
 def _stored_rows(codes: Sequence[str]) -> dict[str, dict[str, Any]]:
-    columns = [getattr(Area, name) for name in ROW_COLUMNS]
+    """The stored values of exactly the columns _row_of writes, by code."""
+    columns = [getattr(Area, name) for name in IMPORTED_COLUMNS]
     rows: dict[str, dict[str, Any]] = {}
     for start in range(0, len(codes), CODES_PER_QUERY):
         chunk = codes[start : start + CODES_PER_QUERY]

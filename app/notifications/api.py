@@ -69,8 +69,9 @@ def _authenticate_stream(query_token: str | None) -> None:
 @blp.alt_response(200, schema=SubscriptionOutSchema, description="The endpoint was known: updated.")
 def subscribe(form):
     """Register this device for Web Push (the browser's PushSubscription JSON); the same endpoint updates."""
-    subscription, created = service.save_subscription(
-        user_id=current_user.id, allow_insecure_endpoint=bool(setting("PUSH_ALLOW_INSECURE_ENDPOINTS")), **form)
+    insecure_ok = bool(setting("PUSH_ALLOW_INSECURE_ENDPOINTS"))
+    subscription, created = service.save_subscription(user_id=current_user.id,
+                                                      allow_insecure_endpoint=insecure_ok, **form)
     return subscription, 201 if created else 200
 
 
@@ -87,7 +88,8 @@ def unsubscribe(form):
 @blp.response(200, VapidKeySchema)
 def vapid_public_key():
     """The applicationServerKey to pass to pushManager.subscribe()."""
-    key = push.public_key_for(private_key=setting("VAPID_PRIVATE_KEY"), public_key=setting("VAPID_PUBLIC_KEY"))
+    key = push.public_key_for(private_key=setting("VAPID_PRIVATE_KEY"),
+                              public_key=setting("VAPID_PUBLIC_KEY"))
     if key is None:
         raise NotFound("Web Push is not set up on this server.", code="web_push_not_configured")
     return {"public_key": key}

@@ -25,7 +25,8 @@ def deliver_command(once: bool, max_batch: int, sleep_seconds: float) -> None:
     """Send queued notifications to Web Push subscriptions, with retries and backoff."""
     private_key = setting("VAPID_PRIVATE_KEY")
     if not private_key:
-        raise click.ClickException("Set VAPID_PRIVATE_KEY first (`flask notifications vapid-keys` makes one).")
+        raise click.ClickException(
+            "Set VAPID_PRIVATE_KEY first (`flask notifications vapid-keys` makes one).")
     timeout = float(setting("PUSH_TIMEOUT_SECONDS"))
     sender = WebPushSender(private_key=private_key, subject=setting("VAPID_SUBJECT"),
                            ttl_seconds=int(setting("PUSH_TTL_SECONDS")), timeout_seconds=timeout)

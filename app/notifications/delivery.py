@@ -97,7 +97,8 @@ def _record(item: _Claimed, *, token: str, pushed: PushResult, policy: DeliveryP
         db.session.execute(delete(PushSubscription).where(PushSubscription.id == item.subscription_id))
         db.session.commit()
         return "gone"
-    values: dict = {"claim_token": None, "last_status": pushed.status, "last_error": pushed.detail[:200] or None}
+    values: dict = {"claim_token": None, "last_status": pushed.status,
+                    "last_error": pushed.detail[:200] or None}
     if pushed.outcome is Outcome.DELIVERED:
         values.update(status=DeliveryStatus.SENT.value, sent_at=now, last_error=None)
         happened = "delivered"

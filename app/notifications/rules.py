@@ -32,7 +32,7 @@ def clip(text: str, limit: int) -> str:
 
 
 def endpoint_problem(endpoint: str, *, allow_insecure_loopback: bool) -> str | None:
-    """Why a push endpoint is unacceptable, or None: https to a public host (http only to loopback in tests)."""
+    """Why a push endpoint is unacceptable, or None: https to a public host (http to loopback in tests)."""
     try:
         parts = urlsplit(endpoint)
         host = parts.hostname

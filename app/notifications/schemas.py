@@ -39,7 +39,8 @@ class StreamArgsSchema(Schema):
 
 
 class StreamHeadersSchema(Schema):
-    last_event_id = fields.Integer(data_key="Last-Event-ID", validate=validate.Range(min=0), load_default=None)
+    last_event_id = fields.Integer(data_key="Last-Event-ID", validate=validate.Range(min=0),
+                                   load_default=None)
 
 
 class _KeyField(fields.String):
@@ -73,8 +74,9 @@ class SubscriptionSchema(Schema):
 
     endpoint = fields.String(required=True, validate=validate.Length(1, ENDPOINT_MAX))
     keys = fields.Nested(SubscriptionKeysSchema, required=True)
-    expirationTime = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 253402300799000),
-                                    metadata={"description": "Milliseconds since the epoch, as browsers give it."})
+    expirationTime = fields.Integer(  # noqa: N815 (the browser's own field name)
+        load_default=None, allow_none=True, validate=validate.Range(0, 253402300799000),
+        metadata={"description": "Milliseconds since the epoch, as browsers give it."})
     user_agent = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
     @post_load

@@ -104,7 +104,8 @@ def save_subscription(*, user_id: int, endpoint: str, p256dh: str, auth: str,
                 db.session.add(PushSubscription(endpoint=endpoint, created_at=values["updated_at"], **values))
         except IntegrityError:  # the same device registered twice at once: the other insert won
             created = not _update_subscription(endpoint, values)
-    subscription = db.session.scalars(select(PushSubscription).where(PushSubscription.endpoint == endpoint)).one()
+    subscription = db.session.scalars(
+        select(PushSubscription).where(PushSubscription.endpoint == endpoint)).one()
     db.session.commit()
     return subscription, created
 

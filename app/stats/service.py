@@ -34,12 +34,12 @@ def report_stats(*, actor: User, area_code: str | None, date_from: date | None,
              Report.created_at < china_midnight(last + timedelta(days=1)), *_inside(area)]
     by_status = {status.value: 0 for status in Status}
     by_status.update(db.session.execute(
-        select(Report.status, func.count()).where(*where).group_by(Report.status)).tuples())
+        select(Report.status, func.count()).where(*where).group_by(Report.status)).all())
     timings = db.session.execute(
         select(Report.created_at, Report.accepted_at, Report.resolved_at, Category.resolve_hours)
         .join(Category, Category.code == Report.category_code)
         .where(*where, or_(Report.accepted_at.is_not(None), Report.resolved_at.is_not(None)))
-    ).tuples().all()
+    ).all()
     return {
         "area": area, "from": first, "to": last, "total": sum(by_status.values()),
         "by_status": by_status,
@@ -126,6 +126,6 @@ def _top_reporters(where: Sequence[Any]) -> list[dict[str, Any]]:
     rows = db.session.execute(
         select(User, count, func.sum(case((Report.status.in_(CONFIRMED), 1), else_=0)))
         .join(Report, Report.reporter_id == User.id).where(*where)
-        .group_by(User.id).order_by(count.desc(), User.id).limit(TOP_REPORTERS)).tuples()
+        .group_by(User.id).order_by(count.desc(), User.id).limit(TOP_REPORTERS))
     return [{"rider": user, "reports": reports, "valid_reports": int(valid or 0)}
             for user, reports, valid in rows]

@@ -6,6 +6,7 @@ import threading
 
 from app.auth.models import Role
 from tests.factories import auth_headers, make_user
+from tests.images import jpeg_bytes
 from tests.mapdata import GRID_WEST, IN_WEST, OUTSIDE
 from tests.reports.conftest import act, phone_photo
 
@@ -87,11 +88,8 @@ def test_a_duplicate_follows_its_original_and_closes_with_it(app, client, submit
     assert client.get(f"/api/v1/reports/{original['id']}", headers=follower).status_code == 200
 
     act(client, app, staff["near"], original["id"], "accept")
-    import io as _io
-    from tests.images import jpeg_bytes
-
     act(client, app, staff["near"], original["id"], "resolve",
-        data={"photo": [(_io.BytesIO(jpeg_bytes(seed=7)), "after.jpg")]})
+        data={"photo": [(io.BytesIO(jpeg_bytes(seed=7)), "after.jpg")]})
     assert act(client, app, rider, original["id"], "evaluate", {"rating": 5}).status_code == 200
     after = client.get(f"/api/v1/reports/{duplicate['id']}", headers=follower).get_json()
     assert after["status"] == "closed"

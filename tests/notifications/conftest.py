@@ -44,7 +44,8 @@ def notify(app) -> Callable[..., list[int]]:
         with app.app_context():
             ids = []
             for n in range(count):
-                values = {"kind": "status_changed", "title": f"第{n + 1}条", "body": "你的上报有进展", **fields}
+                values = {"kind": "status_changed", "title": f"第{n + 1}条", "body": "你的上报有进展",
+                          **fields}
                 ids.append(service.notify(user_id=user_id, **values).id)
             db.session.commit()
             return ids
@@ -74,7 +75,8 @@ def subscribe(client, push_config) -> Callable[..., Any]:
     """Register a subscriber's subscription through the API as the app would."""
 
     def _subscribe(headers: dict[str, str], subscriber: Subscriber) -> Any:
-        response = client.post("/api/v1/push-subscriptions", json=subscriber.subscription_json(), headers=headers)
+        response = client.post("/api/v1/push-subscriptions", json=subscriber.subscription_json(),
+                               headers=headers)
         assert response.status_code in (200, 201), response.get_json()
         return response
 

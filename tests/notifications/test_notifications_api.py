@@ -79,7 +79,8 @@ def test_subscribe_then_same_endpoint_updates_without_duplicates(client, app, ri
     assert again.status_code == 200 and again.get_json()["id"] == first.get_json()["id"]
 
     def stored():
-        return [(s.endpoint, s.p256dh, s.auth, s.expires_at) for s in db.session.scalars(select(PushSubscription))]
+        rows = db.session.scalars(select(PushSubscription))
+        return [(s.endpoint, s.p256dh, s.auth, s.expires_at) for s in rows]
 
     assert in_app(app, stored) == [(browser.endpoint, rotated.p256dh, rotated.auth, None)]
 
@@ -94,7 +95,8 @@ def test_concurrent_registration_of_one_endpoint_keeps_one_row(client, app, ride
 
     def register():
         barrier.wait()
-        statuses.append(app.test_client().post("/api/v1/push-subscriptions", json=body, headers=headers).status_code)
+        response = app.test_client().post("/api/v1/push-subscriptions", json=body, headers=headers)
+        statuses.append(response.status_code)
 
     threads = [threading.Thread(target=register) for _ in range(6)]
     [t.start() for t in threads]

@@ -57,7 +57,8 @@ def test_delivers_an_encrypted_vapid_signed_payload(app, worker, report_id, noti
         "report_id": report_id, "data": {"distance_m": 120}}
     signer, claims = verified_vapid(received.headers["authorization"])
     assert signer == push_config["public_key"] == application_server_key(push_config["private_key"])
-    assert claims["aud"] == phone.endpoint.rsplit("/push/", 1)[0] and claims["sub"] == "mailto:ops@gridsnap.example"
+    assert claims["aud"] == phone.endpoint.rsplit("/push/", 1)[0]  # the push service's origin
+    assert claims["sub"] == "mailto:ops@gridsnap.example"
     assert received.headers["ttl"] == "3600" and received.headers["urgency"] == "high"
     assert _deliveries(app) == [("sent", 1, 201)]
     assert deliver().claimed == 0  # sent once: nothing left to do

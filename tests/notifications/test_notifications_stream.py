@@ -10,8 +10,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.auth import service as auth_service
+from app.extensions import db
+from app.notifications import service
 from tests.factories import auth_headers
-from tests.notifications.conftest import in_app
 
 STREAM = "/api/v1/notifications/stream"
 
@@ -36,7 +37,8 @@ def parse(text: str) -> tuple[list[dict], list[str]]:
             name, _, value = line.partition(": ")
             fields[name] = value
         if "data" in fields:
-            events.append({"id": int(fields["id"]), "event": fields["event"], "data": json.loads(fields["data"])})
+            events.append({"id": int(fields["id"]), "event": fields["event"],
+                           "data": json.loads(fields["data"])})
     return events, comments
 
 
@@ -76,7 +78,8 @@ def test_after_query_resumes_when_no_header_and_the_header_wins(client, app, rid
     assert [e["id"] for e in everything] == ids
 
 
-def test_notifications_committed_while_streaming_arrive(client, app, rider, notify, short_streams, monkeypatch):
+def test_notifications_committed_while_streaming_arrive(client, app, rider, notify, short_streams,
+                                                         monkeypatch):
     monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 5)
     response = client.get(STREAM, headers=auth_headers(app, rider), buffered=False)
     stream = chunks(response)
@@ -89,7 +92,8 @@ def test_notifications_committed_while_streaming_arrive(client, app, rider, noti
 
 def test_idle_stream_sends_heartbeat_comments(client, app, rider, short_streams, monkeypatch):
     monkeypatch.setitem(app.config, "SSE_HEARTBEAT_SECONDS", 0.05)
-    events, comments = parse("".join(chunks(client.get(STREAM, headers=auth_headers(app, rider), buffered=False))))
+    response = client.get(STREAM, headers=auth_headers(app, rider), buffered=False)
+    events, comments = parse("".join(chunks(response)))
     assert events == [] and "heartbeat" in comments
 
 
@@ -160,3 +164,25 @@ def test_stream_over_a_real_socket(app, rider, notify, short_streams, monkeypatc
         thread.join(timeout=5)
     assert seen == ids[1:] + late and len(late) == 1
     assert [e["event"] for e in parse(text)[0]] == ["status_changed", "status_changed", "escalated"]
+
+
+def test_a_lower_id_committed_after_a_higher_one_still_arrives(client, app, rider, short_streams,
+                                                               monkeypatch):
+    """PostgreSQL hands out ids before commit; a stream that has sent id N must still send a later N-1."""
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("SQLite serialises writers, so ids always commit in order")
+    monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 10)
+    response = client.get(STREAM, headers=auth_headers(app, rider), buffered=False)
+    stream = chunks(response)
+    next(stream)
+    with app.app_context():  # a slow transaction takes its id first…
+        slow_id = service.notify(user_id=rider.id, kind="status_changed", title="慢", body="…").id
+        with app.app_context():  # …a quick one takes the next id and commits
+            quick_id = service.notify(user_id=rider.id, kind="assigned", title="快", body="…").id
+            db.session.commit()
+        assert [e["id"] for e in parse(next(stream))[0]] == [quick_id]
+        db.session.commit()
+    assert slow_id < quick_id
+    assert [e["id"] for e in parse(next(stream))[0]] == [slow_id]
+    response.close()

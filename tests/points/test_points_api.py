@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+
 import pytest
 
 from app.auth.models import Role

@@ -134,7 +134,8 @@ def test_the_third_invalid_report_within_30_days_costs_points(app, world, now):
     for day, report in zip(days, reports, strict=True):
         now.at = start + timedelta(days=day)
         written.append(reject(app, report))
-    penalties = [[delta for _r, reason, delta in entries if reason == "invalid_penalty"] for entries in written]
+    penalties = [[delta for _r, reason, delta in entries if reason == "invalid_penalty"]
+                 for entries in written]
     assert penalties == [[], [], [rules.INVALID_PENALTY], [rules.INVALID_PENALTY], []]
     assert reject(app, reports[2]) == []  # retried: no second record, no second penalty
     assert ledger_balance(app, rider.id) == 2 * rules.INVALID_PENALTY

@@ -14,7 +14,17 @@ from app.points.periods import Period, period_start
 from app.points.rules import REPORT_REASONS, VALID_REASONS
 from tests.factories import make_user
 from tests.points.conftest import mismatches
-from tests.points.factories import ACROSS, FAR, HOME, NEIGHBOUR, adjust, confirm, make_report, make_rider, reject
+from tests.points.factories import (
+    ACROSS,
+    FAR,
+    HOME,
+    NEIGHBOUR,
+    adjust,
+    confirm,
+    make_report,
+    make_rider,
+    reject,
+)
 
 CATEGORIES = ("flying_lead_charging", "streetlight_out", "garbage", "road_damage", "other")
 
@@ -70,8 +80,8 @@ def _totals_in_python(app) -> dict[tuple[str, str, object, int], tuple[int, int,
 
 def _stored_totals(app):
     with app.app_context():
-        return {(t.scope_code, t.period_kind, t.period_start, t.rider_id): (t.points, t.reports, t.valid_reports)
-                for t in db.session.scalars(select(PointsTotal))}
+        return {(t.scope_code, t.period_kind, t.period_start, t.rider_id):
+                (t.points, t.reports, t.valid_reports) for t in db.session.scalars(select(PointsTotal))}
 
 
 def test_totals_equal_the_ledger_after_a_random_history(app, world, now):

@@ -1,0 +1,37 @@
+"""`flask seed demo`: a believable world, loaded once, in which a report finds a worker."""
+from __future__ import annotations
+
+import io
+
+from tests.images import jpeg_bytes
+
+
+def test_seed_demo_once_then_a_demo_rider_reports(app, client):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed", "demo"])
+    assert first.exit_code == 0, first.output
+    assert "Demo1234" in first.output and "MCY2026A" in first.output
+    again = runner.invoke(args=["seed", "demo"])
+    assert "already loaded" in again.output
+
+    located = client.get("/api/v1/areas/locate?lat=38.48&lon=106.22",
+                         headers=_login(client, "13900000101"))
+    names = [a["name"] for a in located.get_json()["areas"]]
+    assert "满春园社区" in names and "金凤区" in names
+
+    rider = _login(client, "13900000101")
+    report = client.post("/api/v1/reports", headers=rider, content_type="multipart/form-data",
+                         data={"category": "streetlight_out", "lat": "38.48", "lon": "106.22",
+                               "photos": [(io.BytesIO(jpeg_bytes(gps=(38.48, 106.22))), "p.jpg")]})
+    assert report.status_code == 201, report.get_json()
+    assert report.get_json()["status"] == "assigned"  # a demo grid worker is on duty nearby
+
+    joined = client.post("/api/v1/auth/register", json={
+        "phone": "13800009999", "password": "abc12345", "name": "新骑手", "invite_code": "MCY2026A"})
+    assert joined.get_json()["status"] == "active"
+
+
+def _login(client, phone: str) -> dict[str, str]:
+    response = client.post("/api/v1/auth/login", json={"phone": phone, "password": "Demo1234"})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
