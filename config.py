@@ -68,6 +68,16 @@ class Config:
     VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
     VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:ops@gridsnap.example")
+    # A stream ends by itself after this long; the client reconnects with Last-Event-ID.
+    SSE_MAX_SECONDS = _int("SSE_MAX_SECONDS", 300)
+    SSE_POLL_SECONDS = float(os.environ.get("SSE_POLL_SECONDS", 1.0))
+    SSE_HEARTBEAT_SECONDS = _int("SSE_HEARTBEAT_SECONDS", 15)
+    PUSH_ALLOW_INSECURE_ENDPOINTS = False  # http push endpoints on loopback: tests only
+    PUSH_MAX_ATTEMPTS = _int("PUSH_MAX_ATTEMPTS", 8)
+    PUSH_RETRY_BASE_SECONDS = _int("PUSH_RETRY_BASE_SECONDS", 30)  # doubles with each try
+    PUSH_RETRY_MAX_SECONDS = _int("PUSH_RETRY_MAX_SECONDS", 3600)
+    PUSH_TTL_SECONDS = _int("PUSH_TTL_SECONDS", 86400)  # how long a push service keeps a message
+    PUSH_TIMEOUT_SECONDS = _int("PUSH_TIMEOUT_SECONDS", 10)
 
     API_TITLE = "GridSnap API"
     API_VERSION = "v1"

@@ -23,6 +23,8 @@ MAX_LISTED_FEATURES = 200
 LEVEL_DEPTH: dict[str, int] = {level.value: depth for depth, level in enumerate(LEVEL_ORDER)}
 # Tiles halve lon and lat at each zoom; at 20 a tile is ~30 m × 20 m, below any micro-grid.
 TILE_MAX_ZOOM = 20
+# A box's tile is at least this much wider than the box, so float rounding never matters.
+TILE_MARGIN_DEG = 1e-9
 
 
 @dataclass(frozen=True)
@@ -270,31 +272,37 @@ def bbox_of(geometry: Mapping[str, Any]) -> BBox:
 
 
 def tile_of(box: BBox) -> str:
-    """The smallest lon/lat tile (zoom/x/y) holding the whole box: the area's index key.
+    """The index key ("zoom/x/y") of a box: the tile of its south-west corner at the deepest
+    zoom whose tiles are larger than the box (a "loose" quadtree).
 
-    A point inside the box lies in that same tile at that zoom (see tiles_of_point), so a
-    lookup by the point's 21 tiles finds every area whose box holds it, and few others.
+    So a box spans at most two tiles per axis there, and a point inside it lies in that tile or
+    the next one east and/or north: tiles_near_point lists exactly those candidates.
     """
-    for zoom in range(TILE_MAX_ZOOM, 0, -1):
-        west, south = _tile_xy(box.min_lon, box.min_lat, zoom)
-        east, north = _tile_xy(box.max_lon, box.max_lat, zoom)
-        if (west, south) == (east, north):
-            return f"{zoom}/{west}/{south}"
-    return "0/0/0"
+    zoom = TILE_MAX_ZOOM
+    while zoom > 0 and (
+        360.0 / 2**zoom < box.max_lon - box.min_lon + TILE_MARGIN_DEG
+        or 180.0 / 2**zoom < box.max_lat - box.min_lat + TILE_MARGIN_DEG
+    ):
+        zoom -= 1
+    x, y = _tile_xy(box.min_lon, box.min_lat, zoom)
+    return f"{zoom}/{x}/{y}"
 
 
-def tiles_of_point(lat: float, lon: float) -> list[str]:
-    """The tile keys of a point at every zoom, from the whole world down to TILE_MAX_ZOOM."""
-    return [
-        f"{zoom}/{x}/{y}"
-        for zoom in range(TILE_MAX_ZOOM + 1)
-        for x, y in [_tile_xy(lon, lat, zoom)]
-    ]
+def tiles_near_point(lat: float, lon: float) -> list[str]:
+    """Every key tile_of may give a box holding this point: its tile and the ones west and south,
+    at each zoom (at most 84 keys)."""
+    keys = []
+    for zoom in range(TILE_MAX_ZOOM + 1):
+        x, y = _tile_xy(lon, lat, zoom)
+        keys.extend(
+            f"{zoom}/{x - dx}/{y - dy}" for dx in (0, 1) for dy in (0, 1) if x >= dx and y >= dy
+        )
+    return keys
 
 
 def _tile_xy(lon: float, lat: float, zoom: int) -> tuple[int, int]:
-    # Tile sizes are powers of two times 360 and 180, so the divisions are exact and floor()
-    # keeps the order of coordinates: a point inside a box lands between its corners' tiles.
+    # Tile sizes are 360 and 180 over powers of two, so the divisions are exact and floor()
+    # keeps the order of coordinates.
     count = 2**zoom
     x = min(int(math.floor((lon + 180.0) / (360.0 / count))), count - 1)
     y = min(int(math.floor((lat + 90.0) / (180.0 / count))), count - 1)

@@ -18,7 +18,7 @@ from app.geo.proximity import Candidate, circle_bbox, nearest_by_scan, nearest_p
 from app.geo.service import CaseloadCounter, no_caseload
 
 # First search radius; each round that finds nobody widens it this many times.
-FIRST_RADIUS_M = 500.0
+FIRST_RADIUS_M = 250.0
 GROWTH = 4.0
 
 

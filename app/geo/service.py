@@ -22,7 +22,7 @@ from app.geo.geometry import (
     most_specific_covering,
     parse_feature_collection,
     tile_of,
-    tiles_of_point,
+    tiles_near_point,
 )
 from app.geo.models import Area, AreaWorker, Level
 
@@ -180,7 +180,7 @@ def locate(*, lat: float, lon: float) -> list[Area]:
     """
     candidates = db.session.scalars(
         select(Area).where(
-            Area.tile.in_(tiles_of_point(lat, lon)),
+            Area.tile.in_(tiles_near_point(lat, lon)),
             Area.min_lat <= lat,
             Area.max_lat >= lat,
             Area.min_lon <= lon,

@@ -3,8 +3,8 @@
 Revision ID: 0002_geo
 Revises: 0001_foundation
 
-areas.tile is the smallest lon/lat tile ("zoom/x/y") holding an area's bounding box; locate
-looks areas up by the point's tiles. Rows that already have a box get their tile here.
+areas.tile is a loose-quadtree key ("zoom/x/y") of an area's bounding box; locate looks areas
+up by the keys near the point. Rows that already have a box get their tile here.
 """
 
 import math
@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 TILE_MAX_ZOOM = 20
+TILE_MARGIN_DEG = 1e-9
 
 
 # revision identifiers, used by Alembic.
@@ -31,17 +32,22 @@ def _tile_xy(lon, lat, zoom):
 
 def _tile_of(min_lon, min_lat, max_lon, max_lat):
     # Frozen copy of app.geo.geometry.tile_of, so that this migration never changes.
-    for zoom in range(TILE_MAX_ZOOM, 0, -1):
-        corner = _tile_xy(min_lon, min_lat, zoom)
-        if corner == _tile_xy(max_lon, max_lat, zoom):
-            return f"{zoom}/{corner[0]}/{corner[1]}"
-    return "0/0/0"
+    zoom = TILE_MAX_ZOOM
+    while zoom > 0 and (
+        360.0 / 2**zoom < max_lon - min_lon + TILE_MARGIN_DEG
+        or 180.0 / 2**zoom < max_lat - min_lat + TILE_MARGIN_DEG
+    ):
+        zoom -= 1
+    x, y = _tile_xy(min_lon, min_lat, zoom)
+    return f"{zoom}/{x}/{y}"
 
 
 def _add_area_tiles():
     with op.batch_alter_table("areas", schema=None) as batch_op:
         batch_op.add_column(sa.Column("tile", sa.String(length=24), nullable=True))
-        batch_op.create_index(batch_op.f("ix_areas_tile"), ["tile"], unique=False)
+        batch_op.create_index(
+            "ix_areas_tile_bbox", ["tile", "min_lat", "max_lat", "min_lon", "max_lon"], unique=False
+        )
     areas = sa.table(
         "areas",
         sa.column("code", sa.String),
@@ -124,5 +130,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f("ix_area_workers_user_id"))
     op.drop_table("area_workers")
     with op.batch_alter_table("areas", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_areas_tile"))
+        batch_op.drop_index("ix_areas_tile_bbox")
         batch_op.drop_column("tile")
