@@ -10,6 +10,7 @@ from app.auth.models import Role
 from app.auth.phones import normalize_phone
 from app.dispatch.cli import sla_cli
 from app.errors import AppError
+from app.geo.cli import areas_cli
 from app.notifications.cli import notifications_cli
 from app.points.cli import points_cli
 
@@ -47,5 +48,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(sla_cli)
+    app.cli.add_command(areas_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(points_cli)

@@ -51,6 +51,7 @@ ENTRY_PAIRS = ((("report_confirmed", 10), ("urgent_bonus", 5)),
                (("rejected_invalid", 0), ("invalid_penalty", -5)))
 PAIR_WEIGHTS = (0.45, 0.50, 0.05)
 CHUNK = 50_000
+ADMIN_PHONE = "13800000000"
 
 
 def main() -> None:
@@ -94,29 +95,22 @@ def _arguments() -> argparse.Namespace:
 def _fill(args: argparse.Namespace, dialect: str) -> dict[str, Any]:
     rng = random.Random(args.seed)
     now = datetime.now(timezone.utc)
-    areas = _areas()
-    loader = _copy_rows if dialect == "postgresql" else _executemany_rows
+    load = _copy_rows if dialect == "postgresql" else _executemany_rows
     started = time.perf_counter()
-    loader("areas", ("code", "name", "level", "parent_code", "created_at", "updated_at"),
-           [(code, name, level, parent, now, now) for code, name, level, parent in areas])
+    areas = _areas()
+    load("areas", ("code", "name", "level", "parent_code", "created_at", "updated_at"),
+         [(code, name, level, parent, now, now) for code, name, level, parent in areas])
     communities = [code for code, _n, level, _p in areas if level == "community"]
-    parents = {code: parent for code, _n, _l, parent in areas}
     homes = [rng.choice(communities) for _ in range(args.riders)]
-    first_user = _next_id("users")
-    loader("users", ("phone", "password_hash", "name", "role", "status", "area_code", "platform",
-                     "created_at", "updated_at"),
-           [(f"139{i:08d}", "x", f"骑手{i:05d}", "rider", "active", homes[i], rng.choice(("meituan", "eleme")),
-             now, now) for i in range(args.riders)] + [("13800000000", "x", "管理员", "admin", "active",
-                                                         None, None, now, now)])
-    admin = db.session.scalar(select(User).where(User.phone == "13800000000"))
+    first_user = _load_people(load, rng, homes, now)
     rider_ids = list(range(first_user, first_user + args.riders))
-    # A few riders report a lot, most a little (as on any platform).
-    weights = [rng.paretovariate(1.2) for _ in rider_ids]
+    weights = [rng.paretovariate(1.2) for _ in rider_ids]  # a few riders report a lot, most a little
+    parents = {code: parent for code, _n, _l, parent in areas}
     first_report = _next_id("reports")
     for chunk in _report_chunks(rng, args.entries // 2, rider_ids, weights, homes, first_user, now):
         reports, entries = _rows_of(chunk, first_report, parents)
-        loader("reports", REPORT_COLUMNS + _report_extras(), [r + _extra_values() for r in reports])
-        loader("point_ledger", LEDGER_COLUMNS, entries)
+        load("reports", REPORT_COLUMNS + _report_extras(), [r + _extra_values() for r in reports])
+        load("point_ledger", LEDGER_COLUMNS, entries)
         first_report += len(chunk)
     db.session.commit()
     filled = time.perf_counter() - started
@@ -124,8 +118,21 @@ def _fill(args: argparse.Namespace, dialect: str) -> dict[str, Any]:
     rows = rebuild_totals()
     print(f"   filled in {filled:.1f} s; rebuild_totals: {rows:,} totals rows in "
           f"{time.perf_counter() - started:.1f} s")
-    _analyze(dialect)
+    _analyze()
+    admin = db.session.scalar(select(User).where(User.phone == ADMIN_PHONE))
     return {"admin": admin, "areas": areas, "now": now, "rider": rider_ids[0]}
+
+
+def _load_people(load: Callable[..., None], rng: random.Random, homes: Sequence[str],
+                 now: datetime) -> int:
+    """The riders (one per home) and an admin; the id of the first rider."""
+    first_user = _next_id("users")
+    riders = [(f"139{i:08d}", "x", f"骑手{i:05d}", "rider", "active", home,
+               rng.choice(("meituan", "eleme")), now, now) for i, home in enumerate(homes)]
+    admin = (ADMIN_PHONE, "x", "管理员", "admin", "active", None, None, now, now)
+    load("users", ("phone", "password_hash", "name", "role", "status", "area_code", "platform",
+                   "created_at", "updated_at"), [*riders, admin])
+    return first_user
 
 
 def _areas() -> list[tuple[str, str, str, str | None]]:
@@ -220,9 +227,15 @@ def _copy_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
             copy.write_row(row)
 
 
-def _analyze(dialect: str) -> None:
-    db.session.execute(db.text("ANALYZE"))
-    db.session.commit()
+def _analyze() -> None:
+    """Settle the bulk load as autovacuum would (statistics; on PostgreSQL also the visibility map),
+    so that a background vacuum does not run during the timings."""
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
 
 
 # --- timing ----------------------------------------------------------------------------------
@@ -289,7 +302,8 @@ def _check_same(admin: User, scope: str, area: str | None, period: Period, now: 
     service = _service_board(admin, scope, area, period)
     plain = _group_by_board(scope, area, period, now)
     if service != plain:
-        raise SystemExit(f"totals and ledger disagree on {scope} {area} {period}: {service[:5]} vs {plain[:5]}")
+        raise SystemExit(f"totals and ledger disagree on {scope} {area} {period}: "
+                         f"{service[:5]} vs {plain[:5]}")
 
 
 if __name__ == "__main__":

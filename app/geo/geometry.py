@@ -22,7 +22,9 @@ MAX_NAME_LENGTH = 100
 MAX_LISTED_FEATURES = 200
 LEVEL_DEPTH: dict[str, int] = {level.value: depth for depth, level in enumerate(LEVEL_ORDER)}
 # Tiles halve lon and lat at each zoom; at 20 a tile is ~30 m × 20 m, below any micro-grid.
-TILE_MAX_ZOOM = 20
+# Only every third zoom is used: 8 zooms keep a point's key list short (≤ 29 keys) while a
+# tile holds at most ~8 × 8 boxes of its size class.
+TILE_ZOOMS = (20, 17, 14, 11, 8, 5, 2, 0)
 # A box's tile is at least this much wider than the box, so float rounding never matters.
 TILE_MARGIN_DEG = 1e-9
 
@@ -273,26 +275,27 @@ def bbox_of(geometry: Mapping[str, Any]) -> BBox:
 
 def tile_of(box: BBox) -> str:
     """The index key ("zoom/x/y") of a box: the tile of its south-west corner at the deepest
-    zoom whose tiles are larger than the box (a "loose" quadtree).
+    zoom of TILE_ZOOMS whose tiles are larger than the box (a "loose" quadtree).
 
     So a box spans at most two tiles per axis there, and a point inside it lies in that tile or
     the next one east and/or north: tiles_near_point lists exactly those candidates.
     """
-    zoom = TILE_MAX_ZOOM
-    while zoom > 0 and (
-        360.0 / 2**zoom < box.max_lon - box.min_lon + TILE_MARGIN_DEG
-        or 180.0 / 2**zoom < box.max_lat - box.min_lat + TILE_MARGIN_DEG
-    ):
-        zoom -= 1
+    zoom = next(
+        zoom
+        for zoom in TILE_ZOOMS
+        if 360.0 / 2**zoom >= box.max_lon - box.min_lon + TILE_MARGIN_DEG
+        and 180.0 / 2**zoom >= box.max_lat - box.min_lat + TILE_MARGIN_DEG
+        or zoom == 0
+    )
     x, y = _tile_xy(box.min_lon, box.min_lat, zoom)
     return f"{zoom}/{x}/{y}"
 
 
 def tiles_near_point(lat: float, lon: float) -> list[str]:
     """Every key tile_of may give a box holding this point: its tile and the ones west and south,
-    at each zoom (at most 84 keys)."""
+    at each zoom of TILE_ZOOMS."""
     keys = []
-    for zoom in range(TILE_MAX_ZOOM + 1):
+    for zoom in TILE_ZOOMS:
         x, y = _tile_xy(lon, lat, zoom)
         keys.extend(
             f"{zoom}/{x - dx}/{y - dy}" for dx in (0, 1) for dy in (0, 1) if x >= dx and y >= dy

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from app.common.pagination import PageArgsSchema, page_schema
-from app.geo.models import Level
+from app.geo.models import Area, Level
 from app.geo.service import MAX_WORKERS_PER_AREA
 
 LEVELS = [level.value for level in Level]
@@ -27,7 +27,7 @@ class AreaDetailSchema(AreaSchema):
     )
     bbox = fields.Method("_bbox", metadata={"description": "[min_lon, min_lat, max_lon, max_lat]"})
 
-    def _bbox(self, area):  # noqa: ANN001, ANN202
+    def _bbox(self, area: Area) -> list[float] | None:
         if area.min_lon is None:
             return None
         return [area.min_lon, area.min_lat, area.max_lon, area.max_lat]

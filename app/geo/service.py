@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, update
+from sqlalchemy import Select, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role, User, UserStatus
@@ -171,6 +171,16 @@ def area_chain(*, code: str) -> list[Area]:
     return _with_ancestors(get_area(code=code), {})
 
 
+# Built once: each call then only expands the tile list (a fresh in_() costs more than the query).
+_LOCATE_CANDIDATES = select(Area).where(
+    Area.tile.in_(bindparam("tiles", expanding=True)),
+    Area.min_lat <= bindparam("lat"),
+    Area.max_lat >= bindparam("lat"),
+    Area.min_lon <= bindparam("lon"),
+    Area.max_lon >= bindparam("lon"),
+)
+
+
 def locate(*, lat: float, lon: float) -> list[Area]:
     """The areas containing the point, most specific first; [] when it lies in none.
 
@@ -178,15 +188,8 @@ def locate(*, lat: float, lon: float) -> list[Area]:
     then shapely decides on the few candidates; a point on a shared border goes to the
     smallest code of the deepest level.
     """
-    candidates = db.session.scalars(
-        select(Area).where(
-            Area.tile.in_(tiles_near_point(lat, lon)),
-            Area.min_lat <= lat,
-            Area.max_lat >= lat,
-            Area.min_lon <= lon,
-            Area.max_lon >= lon,
-        )
-    ).all()
+    params = {"tiles": tiles_near_point(lat, lon), "lat": lat, "lon": lon}
+    candidates = db.session.scalars(_LOCATE_CANDIDATES, params).all()
     by_code = {area.code: area for area in candidates}
     code = most_specific_covering(
         lat, lon, ((area.code, area.level, area.geometry) for area in candidates if area.geometry)

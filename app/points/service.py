@@ -156,15 +156,20 @@ def _earned_today(rider_ids: Iterable[int], now: datetime) -> dict[int, int]:
 
 
 def _original_of(report: Report) -> Report:
-    """The first report of the hazard: follow duplicate_of to its start."""
+    """The first valid report of the hazard: follow duplicate_of up, but not to one found invalid."""
     seen = {report.id}
     while report.duplicate_of_id is not None and len(seen) <= _MAX_DUPLICATE_HOPS:
         original = db.session.get(Report, report.duplicate_of_id)
-        if original is None or original.id in seen:
+        if original is None or original.id in seen or _rejected_as_invalid(original.id):
             break
         seen.add(original.id)
         report = original
     return report
+
+
+def _rejected_as_invalid(report_id: int) -> bool:
+    return db.session.scalar(select(exists().where(
+        LedgerEntry.report_id == report_id, LedgerEntry.reason == Reason.REJECTED_INVALID))) or False
 
 
 def _confirming_duplicates(hazard: Report) -> list[Report]:

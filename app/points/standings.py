@@ -167,7 +167,7 @@ def _own_areas(actor: User) -> dict[str, str]:
             if area.level in (Level.COMMUNITY, Level.STREET, Level.DISTRICT)}
 
 
-def _name_visible(actor: User, rider: User, board: Board) -> bool:
+def _name_visible(actor: User, rider: Any, board: Board) -> bool:
     """Riders see only their own name; a secretary her community's riders; district staff all."""
     if actor.role in (Role.ADMIN, Role.DISPATCHER):
         return True
@@ -198,11 +198,14 @@ def _rank(total: PointsTotal | None) -> int | None:
     return (above or 0) + 1
 
 
-def _riders(ids: set[int]) -> dict[int, User]:
-    return {user.id: user for user in db.session.scalars(select(User).where(User.id.in_(sorted(ids))))}
+def _riders(ids: set[int]) -> dict[int, Any]:
+    """id, name, platform and home of each rider (only what a row shows and masking needs)."""
+    rows = db.session.execute(select(User.id, User.name, User.platform, User.area_code)
+                              .where(User.id.in_(sorted(ids))))
+    return {row.id: row for row in rows}
 
 
-def _row(rank: int | None, total: PointsTotal | None, rider: User, actor: User,
+def _row(rank: int | None, total: PointsTotal | None, rider: Any, actor: User,
          board: Board) -> dict[str, Any]:
     name = rider.name if _name_visible(actor, rider, board) else rules.mask_name(rider.name)
     return {

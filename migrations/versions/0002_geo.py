@@ -12,7 +12,7 @@ import math
 import sqlalchemy as sa
 from alembic import op
 
-TILE_MAX_ZOOM = 20
+TILE_ZOOMS = (20, 17, 14, 11, 8, 5, 2, 0)
 TILE_MARGIN_DEG = 1e-9
 
 
@@ -32,12 +32,13 @@ def _tile_xy(lon, lat, zoom):
 
 def _tile_of(min_lon, min_lat, max_lon, max_lat):
     # Frozen copy of app.geo.geometry.tile_of, so that this migration never changes.
-    zoom = TILE_MAX_ZOOM
-    while zoom > 0 and (
-        360.0 / 2**zoom < max_lon - min_lon + TILE_MARGIN_DEG
-        or 180.0 / 2**zoom < max_lat - min_lat + TILE_MARGIN_DEG
-    ):
-        zoom -= 1
+    zoom = next(
+        zoom
+        for zoom in TILE_ZOOMS
+        if 360.0 / 2**zoom >= max_lon - min_lon + TILE_MARGIN_DEG
+        and 180.0 / 2**zoom >= max_lat - min_lat + TILE_MARGIN_DEG
+        or zoom == 0
+    )
     x, y = _tile_xy(min_lon, min_lat, zoom)
     return f"{zoom}/{x}/{y}"
 

@@ -102,6 +102,15 @@ def test_a_duplicate_rejected_as_invalid_confirms_nothing(app, world, now):
     assert confirm(app, original) == [(first.id, "report_confirmed", 4)]
 
 
+def test_a_duplicate_of_an_invalid_report_is_credited_as_the_first_valid_one(app, world, now):
+    first, second = make_rider(app, "甲一"), make_rider(app, "乙二")
+    original = make_report(app, first)
+    reject(app, original, "invalid")
+    duplicate = make_report(app, second, duplicate_of=original)
+    assert confirm(app, duplicate) == [(second.id, "report_confirmed", 4)]
+    assert ledger_balance(app, first.id) == 0
+
+
 def test_the_daily_cap_holds_per_china_day(app, world, now):
     rider = make_rider(app)
     reports = [make_report(app, rider, category=URGENT) for _ in range(6)]
