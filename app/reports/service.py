@@ -20,6 +20,7 @@ from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Level
 from app.photos.pipeline import PhotoLimits
+from app.points import service as points
 from app.photos.storage import PhotoStore
 from app.reports import intake, workflow
 from app.reports.models import IdempotencyRecord, Report, ReportPhoto, Status
@@ -107,8 +108,10 @@ def _record_report(*, rider: User, fields: dict[str, Any], photos: list[intake.I
     for photo in photos:
         db.session.add(_photo_row(report.id, photo, kind="report"))
     workflow.record_submission(report=report, actor=rider)
-    if report.duplicate_of_id is None:  # a duplicate follows its original instead
+    if original is None:
         route_report(report=report)
+    elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
+        points.award_for_confirmation(report=report)
     if claim is not None:
         claim.report_id, claim.response_status = report.id, 201
     db.session.commit()

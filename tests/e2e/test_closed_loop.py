@@ -122,3 +122,64 @@ def test_the_whole_loop(client, people):
     assert points["balance"] > 0
     awarded = [e for e in points["entries"] if e["report_id"] == report_id]
     assert awarded and all(e["delta"] > 0 for e in awarded)
+
+
+def test_points_are_awarded_once_and_the_first_reporter_keeps_the_credit(client, app, people):
+    """Two riders report one hazard; the resolve is retried and raced; the leaderboard shows it."""
+    import threading
+
+    first_rider = _login(client, people["rider"])
+    second = make_user(app, Role.RIDER, area_code=COMMUNITY, name="刘骑手", platform="eleme")
+    second_rider = _login(client, second)
+    worker = _login(client, people["workers"]["王网格"])
+    lat, lon = people["posts"]["王网格"]
+    client.put("/api/v1/me/duty", json={"on_duty": True, "lat": lat, "lon": lon}, headers=worker)
+
+    def report(headers, seed):  # type: ignore[no-untyped-def]
+        response = client.post("/api/v1/reports", headers=headers, content_type="multipart/form-data",
+                               data={"category": "flying_lead_charging", "lat": str(IN_WEST[0]),
+                                     "lon": str(IN_WEST[1]),
+                                     "photos": [(io.BytesIO(jpeg_bytes(gps=IN_WEST, seed=seed)), "p.jpg")]})
+        assert response.status_code == 201
+        return response.get_json()
+
+    original = report(first_rider, 1)
+    duplicate = report(second_rider, 2)
+    assert duplicate["duplicate_of"] == original["id"]
+    assert client.post(f"/api/v1/reports/{original['id']}/accept", headers=worker).status_code == 200
+
+    photo = jpeg_bytes(gps=IN_WEST, seed=3)
+    codes: list[int] = []
+    barrier = threading.Barrier(4)
+
+    def resolve() -> None:
+        own = app.test_client()
+        barrier.wait()
+        codes.append(own.post(f"/api/v1/reports/{original['id']}/resolve", headers=worker,
+                              content_type="multipart/form-data",
+                              data={"photo": [(io.BytesIO(photo), "after.jpg")]}).status_code)
+
+    threads = [threading.Thread(target=resolve) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [200, 409, 409, 409]
+
+    mine = client.get("/api/v1/me/points", headers=first_rider).get_json()
+    theirs = client.get("/api/v1/me/points", headers=second_rider).get_json()
+    assert mine["balance"] > theirs["balance"] >= 0
+    reasons = sorted(e["reason"] for e in mine["entries"])
+    assert len(reasons) == len(set(reasons))  # no reason awarded twice for the report
+
+    secretary = make_user(app, Role.SECRETARY, area_code=COMMUNITY)
+    from tests.factories import auth_headers
+
+    board = client.get(f"/api/v1/leaderboards?scope=community&area={COMMUNITY}&period=all",
+                       headers=auth_headers(app, secretary)).get_json()
+    assert board["rows"][0]["rider"]["name"] == "张骑手" and board["rows"][0]["points"] == mine["balance"]
+    csv = client.get(f"/api/v1/leaderboards/export.csv?scope=community&area={COMMUNITY}&period=all",
+                     headers=auth_headers(app, secretary))
+    assert csv.data.startswith("\ufeff".encode()) and "张骑手" in csv.data.decode("utf-8-sig")
+    verify = app.test_cli_runner().invoke(args=["points", "verify"])
+    assert verify.exit_code == 0, verify.output
