@@ -20,8 +20,8 @@ from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Level
 from app.photos.pipeline import PhotoLimits
-from app.points import service as points
 from app.photos.storage import PhotoStore
+from app.points import service as points
 from app.reports import intake, workflow
 from app.reports.models import IdempotencyRecord, Report, ReportPhoto, Status
 from app.reports.screening import ScreeningPolicy, find_original, flags_for
