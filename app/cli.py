@@ -13,6 +13,7 @@ from app.errors import AppError
 from app.geo.cli import areas_cli
 from app.notifications.cli import notifications_cli
 from app.points.cli import points_cli
+from app.reports.cli import photos_cli
 
 users_cli = AppGroup("users", help="Manage accounts.")
 seed_cli = AppGroup("seed", help="Load data.")
@@ -49,5 +50,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_cli)
     app.cli.add_command(sla_cli)
     app.cli.add_command(areas_cli)
+    app.cli.add_command(photos_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(points_cli)

@@ -13,9 +13,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -36,33 +34,13 @@ from app.geo.geometry import BBox, bbox_of  # noqa: E402
 from app.geo.models import Area, WorkerPresence  # noqa: E402
 from app.geo.nearest import nearest_available_worker, scan_nearest_available_worker  # noqa: E402
 from config import TestingConfig  # noqa: E402
+from tests.support.databases import scratch_database  # noqa: E402
 
 WORKERS = 10_000
 LOCATE_CALLS = 2_000
 NEAREST_CALLS = 1_000
 NAIVE_CALLS = 10
 SEED = 2316
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A database of the benchmark's own: PostgreSQL when DATABASE_URL says so, else SQLite."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    server = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
-    name = f"gridsnap_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def timed(label: str, action: Callable[[], object]) -> object:
@@ -156,7 +134,7 @@ def place_workers(community: str, district: BBox, rng: random.Random) -> None:
 
 def run() -> None:
     rng = random.Random(SEED)
-    with scratch_database() as url:
+    with scratch_database(os.environ.get("DATABASE_URL"), prefix="gridsnap_bench_geo") as url:
 
         class BenchConfig(TestingConfig):
             SQLALCHEMY_DATABASE_URI = url

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import flask_migrate
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db, limiter
 from config import TestingConfig
+from tests.support.databases import scratch_database
 
 # Reference data that migrations insert and every test may rely on.
 KEEP_TABLES = {"alembic_version", "categories"}
@@ -27,23 +26,10 @@ def _postgres_url() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     """A database of this test session's own: a new PostgreSQL database, or a SQLite file."""
-    server_url = _postgres_url()
-    if server_url is None:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-        return
-    url = sa.engine.make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"gridsnap_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with scratch_database(_postgres_url(), prefix="gridsnap_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

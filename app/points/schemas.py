@@ -5,6 +5,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from app.geo.schemas import AreaSchema
 from app.points import rules
 from app.points.periods import Period
 from app.points.standings import SCOPES
@@ -96,17 +97,11 @@ class BoardRowSchema(Schema):
     valid_reports = fields.Integer()
 
 
-class BoardAreaSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    level = fields.String()
-
-
 class LeaderboardSchema(Schema):
     period = fields.String()
     period_start = fields.Date(metadata={"description": "first day of the period, China time"})
     scope = fields.String()
-    area = fields.Nested(BoardAreaSchema, allow_none=True)
+    area = fields.Nested(AreaSchema, allow_none=True)
     rows = fields.List(fields.Nested(BoardRowSchema))
     me = fields.Nested(BoardRowSchema, allow_none=True,
                        metadata={"description": "your own row (riders), even outside the top"})

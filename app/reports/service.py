@@ -207,3 +207,12 @@ def _confirms(viewer: User, report: Report) -> bool:
     return viewer.role == Role.RIDER and db.session.scalar(
         select(Report.id).where(Report.duplicate_of_id == report.id,
                                 Report.reporter_id == viewer.id).limit(1)) is not None
+
+
+def remove_orphan_photos(*, store: PhotoStore, older_than: timedelta) -> list[str]:
+    """Delete stored files no report photo refers to (left by a process killed mid-submission)."""
+    referenced: set[str] = set()
+    for image_key, thumbnail_key in db.session.execute(
+            select(ReportPhoto.image_key, ReportPhoto.thumbnail_key)):
+        referenced.update((image_key, thumbnail_key))
+    return store.remove_orphans(referenced=referenced, older_than=older_than)

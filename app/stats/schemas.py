@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.geo.schemas import AreaSchema
+
 
 class StatsArgsSchema(Schema):
     area = fields.String(load_default=None, validate=validate.Length(1, 32),
@@ -11,12 +13,6 @@ class StatsArgsSchema(Schema):
                         metadata={"description": "first China day, inclusive (default: 29 days before 'to')"})
     to = fields.Date(load_default=None,
                      metadata={"description": "last China day, inclusive (default: today)"})
-
-
-class StatsAreaSchema(Schema):
-    code = fields.String()
-    name = fields.String()
-    level = fields.String()
 
 
 class StatsCategoryCountSchema(Schema):
@@ -45,7 +41,7 @@ class StatsTopReporterSchema(Schema):
 
 
 class StatsSchema(Schema):
-    area = fields.Nested(StatsAreaSchema, allow_none=True)
+    area = fields.Nested(AreaSchema, allow_none=True)
     from_ = fields.Date(data_key="from", attribute="from")
     to = fields.Date()
     total = fields.Integer()

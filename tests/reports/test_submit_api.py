@@ -250,3 +250,20 @@ def test_only_riders_submit(app, client, mapped, role):
                            data={"category": "garbage", "lat": "38.48", "lon": "106.215",
                                  "photos": [(io.BytesIO(phone_photo()), "p.jpg")]})
     assert response.status_code == 403
+
+
+def test_photos_gc_removes_only_files_no_report_refers_to(app, submit):
+    from app.photos.storage import PhotoStore
+
+    kept = submit(photos=[(phone_photo(seed=40), "a.jpg")])
+    assert kept.status_code == 201
+    orphan = PhotoStore(app.config["UPLOAD_DIR"]).put(phone_photo(seed=41)).key  # a killed upload's file
+    runner = app.test_cli_runner()
+    young = runner.invoke(args=["photos", "gc"])
+    assert "removed 0" in young.output  # within the grace period it may still be in use
+    result = runner.invoke(args=["photos", "gc", "--older-than-minutes", "0"])
+    assert result.exit_code == 0 and "removed 1" in result.output
+    remaining = {p.name for p in stored_files(app)}
+    assert orphan not in remaining and len(remaining) == 2
+    for link in kept.get_json()["photos"]:
+        assert app.test_client().get(link["url"]).status_code == 200

@@ -1,0 +1,21 @@
+"""`flask photos gc`: remove photo files that no report refers to."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
+from flask.cli import AppGroup
+
+from app.photos.service import photo_store
+from app.reports.service import remove_orphan_photos
+
+photos_cli = AppGroup("photos", help="The photo store.")
+
+
+@photos_cli.command("gc")
+@click.option("--older-than-minutes", default=60, show_default=True,
+              help="Grace period: files younger than this may belong to a submission in progress.")
+def gc_command(older_than_minutes: int) -> None:
+    """Delete photo files that no report refers to."""
+    removed = remove_orphan_photos(store=photo_store(), older_than=timedelta(minutes=older_than_minutes))
+    click.echo(f"removed {len(removed)} orphan photo files")
