@@ -41,12 +41,12 @@ from app.auth.models import Role, User  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.geo.presence import set_duty  # noqa: E402
 from app.photos.pipeline import process_photo  # noqa: E402
-from bench.bench_geo import scratch_database  # noqa: E402
 from bench.bench_photo_pipeline import phone_jpeg, process_peak_mb  # noqa: E402
 from bench.submit_app import bench_config  # noqa: E402
 from tests.factories import auth_headers, make_user  # noqa: E402
 from tests.images import make_exif  # noqa: E402
 from tests.mapdata import COMMUNITY, load_small_map  # noqa: E402
+from tests.support.databases import scratch_database  # noqa: E402
 
 CHINA = timezone(timedelta(hours=8))
 WORKER_POSTS = [(38.478, 106.214), (38.482, 106.220), (38.479, 106.226)]
@@ -310,7 +310,8 @@ def main() -> None:
         photo_file.write(uploads[0].photo)
         photo_file.flush()
         fresh_mb = process_peak_mb(Path(photo_file.name), "process_photo")
-    with scratch_database() as database_url, tempfile.TemporaryDirectory(prefix="gridsnap-bench-") as folder:
+    with scratch_database(os.environ.get("DATABASE_URL"), prefix="gridsnap_bench_submit") as database_url, \
+            tempfile.TemporaryDirectory(prefix="gridsnap-bench-") as folder:
         workdir, upload_dir = Path(folder), str(Path(folder) / "uploads")
         auth = prepare_database(database_url, upload_dir)
         port = free_port()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -11,6 +13,17 @@ from sqlalchemy.engine import Connection, Engine
 # True while serving a request that only reads: it may begin a plain (deferred) transaction.
 read_only_request: ContextVar[bool] = ContextVar("read_only_request", default=False)
 _busy_timeout_ms = 15000
+
+
+@contextmanager
+def reading_only() -> Iterator[None]:
+    """Transactions begun inside only read: on SQLite they take no write lock (e.g. building a
+    response after a write has committed)."""
+    token = read_only_request.set(True)
+    try:
+        yield
+    finally:
+        read_only_request.reset(token)
 
 
 def configure_sqlite(*, busy_timeout_ms: int) -> None:

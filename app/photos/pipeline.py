@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 import imagehash
 import pillow_heif
+import scipy.fftpack  # noqa: F401  (imagehash.phash imports it on first use: 0.2 s on a worker's first photo)
 from PIL import Image
 
 from app.photos.errors import CorruptPhoto, PhotoTooLarge, PhotoTooManyPixels, UnsupportedPhotoType

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 
 from app.auth.models import Role
 from app.common.auth import roles_required
+from app.common.db import reading_only
 from app.photos.service import photo_limits, photo_store
 from app.reports import handling
 from app.reports.presenter import present_report
@@ -25,7 +26,8 @@ blp = Blueprint("report_actions", __name__, url_prefix="/api/v1/reports",
 
 
 def _done(report):  # type: ignore[no-untyped-def]
-    return present_report(report, viewer=current_user, with_timeline=True)
+    with reading_only():  # the change is committed; the answer only reads
+        return present_report(report, viewer=current_user, with_timeline=True)
 
 
 @blp.route("/<int:report_id>/accept", methods=["POST"])
