@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from app.auth.models import Role, User, UserStatus
 from app.categories.models import Category
 from app.common import clock
+from app.common.db import reading_only
 from app.errors import Unprocessable, ValidationFailed
 from app.extensions import db
 from app.photos.pipeline import PhotoLimits
@@ -57,9 +58,10 @@ def dispatch(*, actor: User, report_id: int, department_id: int, due_at: datetim
 def resolve(*, actor: User, report_id: int, note: str | None, photos: list[bytes],
             store: PhotoStore, limits: PhotoLimits) -> Report:
     """The worker or department fixed it, with an after-photo as proof."""
-    check_allowed(report_id=report_id, action=Action.RESOLVE, actor=actor)
     intake.check_photo_count(photos, maximum=1)
-    db.session.commit()  # no lock held while the photo is decoded
+    with reading_only():  # fail fast, before decoding, and without SQLite's write lock
+        check_allowed(report_id=report_id, action=Action.RESOLVE, actor=actor)
+        db.session.commit()
     processed = intake.process_all(photos, limits=limits)
     with intake.stored(store, processed) as [after]:
         p = after.processed

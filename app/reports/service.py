@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import Role, User
 from app.categories.service import get_active_category
 from app.common import clock
+from app.common.db import reading_only
 from app.dispatch.service import route_report
 from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
@@ -48,14 +49,15 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
     """A rider's new report: photos cleaned and stored, located, screened, recorded — or, for a
     retried Idempotency-Key, the report the first attempt created."""
     fingerprint = _fingerprint(fields, photos)
-    if idempotency_key:
-        earlier = _earlier_submission(rider.id, idempotency_key, fingerprint)
-        if earlier is not None:
-            return Submission(report=earlier, replayed=True)
     intake.check_photo_count(photos, maximum=policy.max_photos)
     _check_captured_at(fields.get("captured_at"))
-    get_active_category(fields["category"])
-    db.session.commit()  # hold no database lock while photos are decoded
+    with reading_only():  # cheap checks first, without SQLite's write lock
+        if idempotency_key:
+            earlier = _earlier_submission(rider.id, idempotency_key, fingerprint)
+            if earlier is not None:
+                return Submission(report=earlier, replayed=True)
+        get_active_category(fields["category"])
+        db.session.commit()  # hold no transaction while photos are decoded
     processed = intake.process_all(photos, limits=policy.photo_limits)
     with intake.stored(store, processed) as stored_photos:
         try:

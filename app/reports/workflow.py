@@ -135,8 +135,7 @@ def transition(*, report_id: int, action: Action, actor: User | None, note: str 
                         to_status=rule.to, actor_id=actor.id if actor else None, note=note,
                         photo_id=photo_id, data=data, at=now)
     db.session.add(event)
-    db.session.flush()
-    db.session.refresh(report)
+    db.session.flush()  # the ORM-enabled UPDATE above has already synchronised `report`
     for effect in rule.effects:
         effect(report=report, event=event, actor=actor)
     return report
