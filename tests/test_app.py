@@ -80,6 +80,10 @@ def test_openapi_document_and_docs_page(client):
     assert login["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/Login")
     assert "400" in login["responses"] and "422" not in login["responses"]
     assert "error" in spec["components"]["schemas"]["Error"]["properties"]
+    upload = spec["paths"]["/api/v1/reports"]["post"]["requestBody"]["content"]["multipart/form-data"]
+    fields = spec["components"]["schemas"][upload["schema"]["$ref"].rsplit("/", 1)[1]]
+    assert {"category", "lat", "lon", "photos"} <= set(fields["required"])
+    assert fields["properties"]["photos"]["items"]["format"] == "binary"
     docs = client.get("/docs")
     assert docs.status_code == 200 and b"swagger" in docs.data.lower()
 

@@ -18,6 +18,8 @@ from app.reports.schemas import (
     ReportSchema,
     ResolveFilesSchema,
     ResolveFormSchema,
+    ResolveUploadSchema,
+    multipart_body,
 )
 
 blp = Blueprint("report_actions", __name__, url_prefix="/api/v1/reports",
@@ -70,6 +72,7 @@ def dispatch(body, report_id):
 @blp.arguments(ResolveFormSchema, location="form")
 @blp.arguments(ResolveFilesSchema, location="files")
 @blp.response(200, ReportSchema)
+@blp.doc(requestBody=multipart_body(ResolveUploadSchema))
 def resolve(form, files, report_id):
     """Fixed: multipart with `photo` (one after-photo, required) and `note`."""
     return _done(handling.resolve(actor=current_user, report_id=report_id, note=form["note"],

@@ -23,6 +23,8 @@ from app.reports.schemas import (
     ReportFormSchema,
     ReportPageSchema,
     ReportSchema,
+    ReportUploadSchema,
+    multipart_body,
 )
 from app.reports.screening import ScreeningPolicy
 
@@ -71,7 +73,7 @@ def _policy() -> service.SubmitPolicy:
 @blp.arguments(ReportFormSchema, location="form")
 @blp.arguments(ReportFilesSchema, location="files")
 @blp.response(201, ReportSchema)
-@blp.doc(parameters=[_IDEMPOTENCY_DOC])
+@blp.doc(parameters=[_IDEMPOTENCY_DOC], requestBody=multipart_body(ReportUploadSchema))
 def submit(form, files):
     """Report a hazard: multipart with 1–6 photos (JPEG, PNG, WebP, HEIC)."""
     photos = [upload.read() for upload in files["photos"]]

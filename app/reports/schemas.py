@@ -44,6 +44,12 @@ class ReportFilesSchema(Schema):
     photos = fields.List(Upload(), load_default=list)
 
 
+class ReportUploadSchema(ReportFormSchema):
+    """The whole multipart body, for the OpenAPI document (parsing uses the two halves)."""
+
+    photos = fields.List(Upload(), required=True, metadata={"description": "1–6 photos: JPEG, PNG, WebP, HEIC"})
+
+
 class ReportFilterSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf([s.value for s in Status]))
     category = fields.String(validate=validate.Length(1, 40))
@@ -141,3 +147,14 @@ class ResolveFormSchema(Schema):
 
 class ResolveFilesSchema(Schema):
     photo = fields.List(Upload(), load_default=list)
+
+
+class ResolveUploadSchema(ResolveFormSchema):
+    """The whole multipart body of `resolve`, for the OpenAPI document."""
+
+    photo = Upload(required=True, metadata={"description": "the after-photo"})
+
+
+def multipart_body(schema: type[Schema]) -> dict:
+    """An OpenAPI requestBody for a multipart form whose text fields and files are one schema."""
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
