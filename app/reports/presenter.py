@@ -38,6 +38,8 @@ def present_report(report: Report, *, viewer: User | None = None,
     if viewer is not None:
         data["actions"] = actions_for(report, viewer)
     if with_timeline:
+        data["confirmations"] = list(db.session.scalars(
+            select(Report.id).where(Report.duplicate_of_id == report.id).order_by(Report.id)))
         data["timeline"] = _timeline(report)
     return data
 

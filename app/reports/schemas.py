@@ -107,6 +107,8 @@ class ReportSchema(Schema):
                                               name="OriginalReport"), allow_none=True,
                              metadata={"description": "For a duplicate: the report it follows."})
     actions = fields.List(fields.String(), metadata={"description": "What you may do to it now."})
+    confirmations = fields.List(fields.Integer(), metadata={
+        "description": "Later reports of the same hazard, linked to this one (single-report GET)."})
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     timeline = fields.List(fields.Nested(EventSchema))

@@ -174,7 +174,8 @@ def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
     if viewer.role == Role.SECRETARY:
         return stmt.where(Report.community_code == viewer.area_code)
     if viewer.role == Role.DISPATCHER:
-        return stmt.where(Report.district_code == viewer.area_code)
+        # Reports outside the map belong to no district: every command centre sees that queue.
+        return stmt.where(or_(Report.district_code == viewer.area_code, Report.district_code.is_(None)))
     return stmt.where(Report.department_id == viewer.id)
 
 

@@ -62,6 +62,11 @@ def test_a_point_outside_every_grid_goes_to_the_dispatchers(app, client, submit,
     assert "outside_service_area" in report["flags"]
     inbox = client.get("/api/v1/notifications?after=0", headers=auth_headers(app, staff["dispatcher"]))
     assert [n["kind"] for n in inbox.get_json()["items"]] == ["escalated"]
+    queue = client.get("/api/v1/reports?status=escalated", headers=auth_headers(app, staff["dispatcher"]))
+    assert [r["id"] for r in queue.get_json()["items"]] == [report["id"]]
+    dispatched = act(client, app, staff["dispatcher"], report["id"], "dispatch",
+                     {"department_id": staff["department"].id})
+    assert dispatched.status_code == 200 and dispatched.get_json()["status"] == "dispatched"
 
 
 def test_declined_by_everyone_it_goes_up(app, client, submit, staff, monkeypatch):
@@ -84,6 +89,8 @@ def test_a_duplicate_follows_its_original_and_closes_with_it(app, client, submit
               "photos": [(io.BytesIO(phone_photo(seed=2)), "b.jpg")]}).get_json()
     assert duplicate["duplicate_of"] == original["id"] and duplicate["status"] == "submitted"
     assert duplicate["assigned_to"] is None and duplicate["original"]["status"] == "assigned"
+    seen_by_worker = client.get(f"/api/v1/reports/{original['id']}", headers=auth_headers(app, staff["near"]))
+    assert seen_by_worker.get_json()["confirmations"] == [duplicate["id"]]
     follower = auth_headers(app, other_rider)
     assert client.get(f"/api/v1/reports/{original['id']}", headers=follower).status_code == 200
 

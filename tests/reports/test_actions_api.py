@@ -188,3 +188,16 @@ def test_decline_and_accept_race_never_both_win(app, staff, assigned):
         assert report["status"] == "accepted" and report["assigned_to"]["id"] == staff["near"].id
     else:
         assert report["status"] == "assigned" and report["assigned_to"]["id"] == staff["far"].id
+
+
+def test_a_dispatcher_of_another_district_is_kept_out(client, app, staff, assigned):
+    from tests.factories import make_area
+
+    make_area(app, "640324", "district", name="同心县")
+    elsewhere = make_user(app, "dispatcher", area_code="640324")
+    act(client, app, staff["near"], assigned, "escalate", {"reason": "需要部门"})
+    assert client.get(f"/api/v1/reports/{assigned}", headers=auth_headers(app, elsewhere)).status_code == 403
+    listed = client.get("/api/v1/reports", headers=auth_headers(app, elsewhere)).get_json()
+    assert listed["total"] == 0
+    dispatch = act(client, app, elsewhere, assigned, "dispatch", {"department_id": staff["department"].id})
+    assert dispatch.status_code == 403 and dispatch.get_json()["error"]["code"] == "outside_your_area"
