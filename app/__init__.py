@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask, request
 
+from app.common.fields import RowIdConverter
 from config import Config, config_from_env
 
 # Each domain's blueprint, as "module:attribute"; imported lazily so a domain owns its routes.
@@ -31,6 +32,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
     app.json.ensure_ascii = False  # Chinese names stay readable in responses
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -54,6 +56,9 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
+    from app.common.fields import RowIdConverter, row_id_parameter_schema
+
+    api.register_converter(RowIdConverter, row_id_parameter_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.common.fields import Id
 from app.common.pagination import PageArgsSchema, page_schema
 from app.geo.models import Area, Level
 from app.geo.service import MAX_WORKERS_PER_AREA
@@ -55,7 +56,7 @@ class ImportResultSchema(Schema):
 
 class AreaWorkersInSchema(Schema):
     user_ids = fields.List(
-        fields.Integer(validate=validate.Range(min=1)),
+        Id(),
         required=True,
         validate=validate.Length(max=MAX_WORKERS_PER_AREA),
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
 
+from app.common.fields import Id
 from app.notifications.rules import ENDPOINT_MAX, auth_problem, p256dh_problem
 
 POLL_DEFAULT_LIMIT, POLL_MAX_LIMIT = 50, 200
@@ -26,20 +27,20 @@ class NotificationListSchema(Schema):
 
 
 class PollArgsSchema(Schema):
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    after = Id(minimum=0, load_default=0,
                            metadata={"description": "The last notification id you have; 0 for the oldest."})
     limit = fields.Integer(load_default=POLL_DEFAULT_LIMIT, validate=validate.Range(1, POLL_MAX_LIMIT))
 
 
 class StreamArgsSchema(Schema):
-    after = fields.Integer(validate=validate.Range(min=0), load_default=None,
+    after = Id(minimum=0, load_default=None,
                            metadata={"description": "Resume after this id (the Last-Event-ID header wins)."})
     access_token = fields.String(load_default=None, validate=validate.Length(max=4096), metadata={
         "description": "For browser EventSource, which cannot send an Authorization header."})
 
 
 class StreamHeadersSchema(Schema):
-    last_event_id = fields.Integer(data_key="Last-Event-ID", validate=validate.Range(min=0),
+    last_event_id = Id(minimum=0, data_key="Last-Event-ID",
                                    load_default=None)
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from app.common.fields import Id
 from app.geo.schemas import AreaSchema
 from app.points import rules
 from app.points.periods import Period
@@ -27,7 +28,7 @@ def _readable_reason(text: str) -> None:
 
 
 class AdjustmentSchema(Schema):
-    rider_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    rider_id = Id(required=True)
     delta = fields.Integer(required=True, strict=True, validate=_non_zero_bounded)
     reason = fields.String(required=True, validate=_readable_reason)
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, post_load, validate
 
+from app.common.fields import Id
 from app.common.pagination import PageArgsSchema, page_schema
 from app.geo.schemas import AreaSchema
 from app.reports.models import Status
@@ -128,13 +129,13 @@ class ReasonSchema(Schema):
 
 
 class DispatchSchema(Schema):
-    department_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    department_id = Id(required=True)
     due_at = AwareDateTime(load_default=None)
 
 
 class RejectSchema(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(["invalid", "duplicate"]))
-    duplicate_of = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    duplicate_of = Id(load_default=None)
     note = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
