@@ -46,6 +46,7 @@ def register_extensions(app: Flask) -> None:
     from app.auth.passwords import configure_hashing
     from app.auth.tokens import register_token_callbacks
     from app.common.db import configure_sqlite, read_only_request
+    from app.common.text_guard import register_nul_guard
     from app.extensions import api, db, jwt, limiter, migrate
 
     configure_sqlite(busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -63,6 +64,7 @@ def register_extensions(app: Flask) -> None:
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     )
     register_token_callbacks(app)
+    register_nul_guard(app)
 
     @app.before_request
     def _mark_read_only() -> None:
