@@ -73,8 +73,12 @@ class ProcessedPhoto:
     exif_lat: float | None
     exif_lon: float | None
     captured_at: datetime | None  # aware UTC
-    sha256: str  # of `image`
     content_type: str = "image/jpeg"
+
+    @property
+    def sha256(self) -> str:
+        """Hex SHA-256 of `image` (on demand: the photo store hashes the bytes for its key anyway)."""
+        return hashlib.sha256(self.image).hexdigest()
 
 
 def process_photo(
@@ -104,7 +108,6 @@ def process_photo(
         exif_lat=metadata.lat,
         exif_lon=metadata.lon,
         captured_at=metadata.captured_at,
-        sha256=hashlib.sha256(encoded).hexdigest(),
     )
 
 
