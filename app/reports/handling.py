@@ -12,7 +12,7 @@ from app.extensions import db
 from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
 from app.reports import intake
-from app.reports.models import Report, ReportPhoto
+from app.reports.models import Report
 from app.reports.workflow import Action, check_allowed, transition
 
 
@@ -64,11 +64,7 @@ def resolve(*, actor: User, report_id: int, note: str | None, photos: list[bytes
         db.session.commit()
     processed = intake.process_all(photos, limits=limits)
     with intake.stored(store, processed) as [after]:
-        p = after.processed
-        photo = ReportPhoto(report_id=report_id, kind="resolution", image_key=after.files.image_key,
-                            thumbnail_key=after.files.thumbnail_key, phash=p.phash, width=p.width,
-                            height=p.height, exif_lat=p.exif_lat, exif_lon=p.exif_lon,
-                            captured_at=p.captured_at)
+        photo = intake.photo_row(report_id, after, kind="resolution")
         db.session.add(photo)
         db.session.flush()
         return _commit(transition(report_id=report_id, action=Action.RESOLVE, actor=actor, note=note,

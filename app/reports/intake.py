@@ -9,6 +9,7 @@ from app.errors import AppError, ValidationFailed
 from app.photos.pipeline import PhotoLimits, ProcessedPhoto, process_photo
 from app.photos.service import StoredPhoto, discard_stored, store_processed
 from app.photos.storage import PhotoStore
+from app.reports.models import ReportPhoto
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,15 @@ class IntakePhoto:
 
     processed: ProcessedPhoto
     files: StoredPhoto
+
+
+def photo_row(report_id: int, photo: IntakePhoto, *, kind: str) -> ReportPhoto:
+    """The report_photos row of a stored photo."""
+    p = photo.processed
+    return ReportPhoto(report_id=report_id, kind=kind, image_key=photo.files.image_key,
+                       thumbnail_key=photo.files.thumbnail_key, phash=p.phash, width=p.width,
+                       height=p.height, exif_lat=p.exif_lat, exif_lon=p.exif_lon,
+                       captured_at=p.captured_at)
 
 
 def check_photo_count(photos: Sequence[bytes], *, maximum: int) -> None:

@@ -108,7 +108,7 @@ def _record_report(*, rider: User, fields: dict[str, Any], photos: list[intake.I
     db.session.add(report)
     db.session.flush()
     for photo in photos:
-        db.session.add(_photo_row(report.id, photo, kind="report"))
+        db.session.add(intake.photo_row(report.id, photo, kind="report"))
     workflow.record_submission(report=report, actor=rider)
     if original is None:
         route_report(report=report)
@@ -149,14 +149,6 @@ def _check_captured_at(captured_at: datetime | None) -> None:
 
 def _code_at(chain: Sequence[Any], level: Level) -> str | None:
     return next((area.code for area in chain if area.level == level), None)
-
-
-def _photo_row(report_id: int, photo: intake.IntakePhoto, *, kind: str) -> ReportPhoto:
-    p = photo.processed
-    return ReportPhoto(report_id=report_id, kind=kind, image_key=photo.files.image_key,
-                       thumbnail_key=photo.files.thumbnail_key, phash=p.phash, width=p.width,
-                       height=p.height, exif_lat=p.exif_lat, exif_lon=p.exif_lon,
-                       captured_at=p.captured_at)
 
 
 # --- reading -----------------------------------------------------------------------------------
