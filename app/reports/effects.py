@@ -33,6 +33,14 @@ def _followers(report: Report) -> list[int]:
     return list(dict.fromkeys([report.reporter_id, *confirmers]))
 
 
+def _dispatchers_of(report: Report) -> list[int]:
+    """Active dispatchers of the report's district; all of them when it lies outside the map."""
+    stmt = select(User.id).where(User.role == Role.DISPATCHER, User.status == UserStatus.ACTIVE)
+    if report.district_code:
+        stmt = stmt.where(User.area_code == report.district_code)
+    return list(db.session.scalars(stmt))
+
+
 def notify_reporter(*, report: Report, event: ReportEvent, actor: User | None) -> None:
     """The rider (and riders who confirmed the same hazard) see the progress."""
     text = STATUS_TEXT.get(Status(report.status), report.status)
@@ -52,12 +60,9 @@ def notify_assignee(*, report: Report, event: ReportEvent, actor: User | None) -
 
 def notify_dispatchers(*, report: Report, event: ReportEvent, actor: User | None) -> None:
     """Dispatchers of the report's district (of every district when it lies outside the map)."""
-    stmt = select(User.id).where(User.role == Role.DISPATCHER, User.status == UserStatus.ACTIVE)
-    if report.district_code:
-        stmt = stmt.where(User.area_code == report.district_code)
     reason = event.note or ("未能自动派单" if event.actor_id is None else "网格员上报")
     notifications.notify_many(
-        user_ids=list(db.session.scalars(stmt)), kind="escalated", report_id=report.id,
+        user_ids=_dispatchers_of(report), kind="escalated", report_id=report.id,
         title=f"{_category_name(report)}需要调度", body=reason, data={"status": report.status})
 
 
@@ -71,8 +76,7 @@ def notify_department(*, report: Report, event: ReportEvent, actor: User | None)
 
 def notify_overdue(*, report: Report, event: ReportEvent, actor: User | None) -> None:
     recipients = [report.department_id] if report.department_id else []
-    recipients += list(db.session.scalars(select(User.id).where(
-        User.role == Role.DISPATCHER, User.area_code == report.district_code)))
+    recipients += _dispatchers_of(report)
     notifications.notify_many(
         user_ids=recipients, kind="deadline_missed", report_id=report.id,
         title=f"{_category_name(report)}已超过处置时限", body=event.note or "请尽快处置")
