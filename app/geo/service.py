@@ -171,6 +171,19 @@ def area_chain(*, code: str) -> list[Area]:
     return _with_ancestors(get_area(code=code), {})
 
 
+def area_chains(*, codes: Iterable[str]) -> dict[str, list[Area]]:
+    """The chains of many areas at once (one query per level of the tree); unknown codes are left out."""
+    known: dict[str, Area] = {}
+    wanted = set(codes)
+    for _ in LEVEL_DEPTH:
+        if not wanted:
+            break
+        found = db.session.scalars(select(Area).where(Area.code.in_(wanted))).all()
+        known.update((area.code, area) for area in found)
+        wanted = {area.parent_code for area in found if area.parent_code and area.parent_code not in known}
+    return {code: _with_ancestors(known[code], known) for code in codes if code in known}
+
+
 # Built once: each call then only expands the tile list (a fresh in_() costs more than the query).
 _LOCATE_CANDIDATES = select(Area).where(
     Area.tile.in_(bindparam("tiles", expanding=True)),

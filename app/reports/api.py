@@ -16,7 +16,7 @@ from app.errors import ValidationFailed
 from app.extensions import limiter
 from app.photos.service import photo_limits, photo_store
 from app.reports import service
-from app.reports.presenter import present_report
+from app.reports.presenter import present_report, present_reports
 from app.reports.schemas import (
     ReportFilesSchema,
     ReportFilterSchema,
@@ -93,7 +93,7 @@ def list_reports(args):
     """Reports you may see, newest first (riders: their own; staff: their area)."""
     page, per_page = args.pop("page"), args.pop("per_page")
     result = paginate(service.list_reports(viewer=current_user, **args), page=page, per_page=per_page)
-    result["items"] = [present_report(report, viewer=current_user) for report in result["items"]]
+    result["items"] = present_reports(result["items"], viewer=current_user)
     return result
 
 

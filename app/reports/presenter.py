@@ -1,6 +1,7 @@
 """A report as its JSON shape: area chain, people, signed photo links, timeline."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -16,13 +17,32 @@ from app.reports.workflow import actions_for
 def present_report(report: Report, *, viewer: User | None = None,
                    with_timeline: bool = False) -> dict[str, Any]:
     """The report as the API shows it (photo URLs are signed and expire); `actions` are what
-    the viewer may do to it now."""
-    people = _people({report.reporter_id, report.assigned_to_id, report.department_id})
+    the viewer may do to it now; with its confirmations and timeline when asked."""
+    [data] = present_reports([report], viewer=viewer)
+    if with_timeline:
+        data["confirmations"] = list(db.session.scalars(
+            select(Report.id).where(Report.duplicate_of_id == report.id).order_by(Report.id)))
+        data["timeline"] = _timeline(report)
+    return data
+
+
+def present_reports(reports: Sequence[Report], *, viewer: User | None = None) -> list[dict[str, Any]]:
+    """A page of reports, with the people, area chains and originals they name loaded once."""
+    people = _people({i for r in reports for i in (r.reporter_id, r.assigned_to_id, r.department_id)})
+    chains = geo.area_chains(codes={r.area_code for r in reports if r.area_code})
+    original_ids = {r.duplicate_of_id for r in reports if r.duplicate_of_id}
+    originals = dict(db.session.execute(select(Report.id, Report.status).where(
+        Report.id.in_(original_ids))).all()) if original_ids else {}
+    return [_present(r, viewer, people, chains, originals) for r in reports]
+
+
+def _present(report: Report, viewer: User | None, people: dict[int, User],
+             chains: dict[str, list[Any]], originals: dict[int, str]) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": report.id, "status": report.status, "category": report.category_code,
         "lat": report.lat, "lon": report.lon, "description": report.description,
         "address": report.address, "captured_at": report.captured_at,
-        "area": geo.area_chain(code=report.area_code) if report.area_code else [],
+        "area": chains.get(report.area_code, []) if report.area_code else [],
         "reporter": _brief(people.get(report.reporter_id)),
         "assigned_to": _brief(people.get(report.assigned_to_id)),
         "distance_m": round(report.distance_m, 1) if report.distance_m is not None else None,
@@ -33,14 +53,10 @@ def present_report(report: Report, *, viewer: User | None = None,
         "rating": report.rating, "created_at": report.created_at, "updated_at": report.updated_at,
     }
     if report.duplicate_of_id:
-        original = db.session.get(Report, report.duplicate_of_id)
-        data["original"] = {"id": original.id, "status": original.status} if original else None
+        status = originals.get(report.duplicate_of_id)
+        data["original"] = {"id": report.duplicate_of_id, "status": status} if status else None
     if viewer is not None:
         data["actions"] = actions_for(report, viewer)
-    if with_timeline:
-        data["confirmations"] = list(db.session.scalars(
-            select(Report.id).where(Report.duplicate_of_id == report.id).order_by(Report.id)))
-        data["timeline"] = _timeline(report)
     return data
 
 

@@ -267,3 +267,30 @@ def test_photos_gc_removes_only_files_no_report_refers_to(app, submit):
     assert orphan not in remaining and len(remaining) == 2
     for link in kept.get_json()["photos"]:
         assert app.test_client().get(link["url"]).status_code == 200
+
+
+def test_a_page_of_reports_costs_the_same_queries_whatever_its_size(app, client, submit, rider_headers):
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    def queries_to_list(count: int) -> int:
+        while count_reports(app) < count:
+            n = count_reports(app)
+            # ~90 m apart (no duplicates), all inside one grid (chains of one depth)
+            at = (38.476 + 0.0008 * (n % 6), 106.212 + 0.003 * (n // 6))
+            assert submit(at=at, category="garbage", photos=[(phone_photo(seed=60 + n, at=at), "p.jpg")]
+                          ).status_code == 201
+        statements: list[str] = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            page = client.get("/api/v1/reports?per_page=50", headers=rider_headers).get_json()
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert page["total"] == count
+        return len(statements)
+
+    assert queries_to_list(3) == queries_to_list(12)
