@@ -18,14 +18,9 @@ def test_downgrade_to_base_and_back(app, tmp_path):
     """Every migration can be undone and redone (on a scratch SQLite file)."""
     import flask_migrate
 
-    from app import create_app
-    from config import TestingConfig
+    from tests.support.apps import scratch_sqlite_app
 
-    class Scratch(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'scratch.db'}"
-        UPLOAD_DIR = str(tmp_path / "uploads")
-
-    scratch = create_app(Scratch)
+    scratch = scratch_sqlite_app(tmp_path)
     with scratch.app_context():
         flask_migrate.upgrade()
         flask_migrate.downgrade(revision="base")

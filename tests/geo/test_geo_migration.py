@@ -5,18 +5,13 @@ from __future__ import annotations
 import flask_migrate
 import sqlalchemy as sa
 
-from app import create_app
 from app.extensions import db
 from app.geo.geometry import BBox, tile_of
-from config import TestingConfig
+from tests.support.apps import scratch_sqlite_app
 
 
 def test_upgrade_backfills_tiles_of_existing_areas(app, tmp_path):
-    class Scratch(TestingConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'geo.db'}"
-        UPLOAD_DIR = str(tmp_path / "uploads")
-
-    scratch = create_app(Scratch)
+    scratch = scratch_sqlite_app(tmp_path)
     with scratch.app_context():
         flask_migrate.upgrade(revision="0001_foundation")
         with db.engine.begin() as conn:
