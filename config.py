@@ -41,6 +41,8 @@ class Config:
     MAX_PHOTO_BYTES = _int("MAX_PHOTO_MB", 15) * 1024 * 1024
     MAX_PHOTO_PIXELS = _int("MAX_PHOTO_PIXELS", 40_000_000)
     MAX_PHOTOS_PER_REPORT = 6
+    # Threads per process that decode and store photos while the request thread works on.
+    PHOTO_THREADS = _int("PHOTO_THREADS", 2)
     PHOTO_URL_TTL_SECONDS = _int("PHOTO_URL_TTL_SECONDS", 3600)
 
     RATE_LIMIT_LOGIN = os.environ.get("RATE_LIMIT_LOGIN", "10/minute;100/day")

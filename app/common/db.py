@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 # True while serving a request that only reads: it may begin a plain (deferred) transaction.
 read_only_request: ContextVar[bool] = ContextVar("read_only_request", default=False)
@@ -24,6 +25,16 @@ def reading_only() -> Iterator[None]:
         yield
     finally:
         read_only_request.reset(token)
+
+
+def commit_keeping_loaded(session: Session) -> None:
+    """Commit without expiring what the session has loaded, for objects the request goes on using
+    that this transaction read or wrote itself (re-reading each would cost a query)."""
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def configure_sqlite(*, busy_timeout_ms: int) -> None:

@@ -30,20 +30,23 @@ def open_caseload(user_ids: Sequence[int]) -> Mapping[int, int]:
     return {user_id: count for user_id, count in rows}
 
 
-def route_report(*, report: Report) -> Report:
+def route_report(*, report: Report, new: bool = False) -> Report:
     """Assign a `submitted` report to the nearest available worker, else the grid's responsible
-    worker, else escalate it to the district (unrouted). Flushes; the caller commits."""
-    excluded = _workers_who_let_go(report.id)
+    worker, else escalate it to the district (unrouted). Flushes; the caller commits. `new`: the
+    report was inserted in this transaction (no worker has let it go; nothing to re-read)."""
+    written = report if new else None
+    excluded = set() if new else _workers_who_let_go(report.id)
     if report.assign_attempts >= _max_attempts() or report.community_code is None:
         reason = "多次派单未被接收" if report.community_code else "不在任何网格内，未能自动派单"
-        return transition(report_id=report.id, action=Action.ESCALATE, actor=None, note=reason)
+        return transition(report_id=report.id, action=Action.ESCALATE, actor=None, note=reason,
+                          written=written)
     found = _nearest_under_cap(report, excluded)
     if found is None:
         chain = geo.area_chain(code=report.area_code) if report.area_code else []
         responsible = geo.responsible_worker_for(chain, caseload_of=open_caseload)
         if responsible is None or responsible.id in excluded:
             return transition(report_id=report.id, action=Action.ESCALATE, actor=None,
-                              note="网格内无在岗网格员")
+                              note="网格内无在岗网格员", written=written)
         found = (responsible, None)
     worker, distance = found
     return transition(
@@ -51,7 +54,7 @@ def route_report(*, report: Report) -> Report:
         note=None if distance is not None else "无在岗网格员，派给网格责任人",
         changes={"assigned_to_id": worker.id, "distance_m": distance, "assigned_at": clock.utcnow(),
                  "assign_attempts": report.assign_attempts + 1},
-        data={"worker_id": worker.id, "distance_m": distance})
+        data={"worker_id": worker.id, "distance_m": distance}, written=written)
 
 
 def _nearest_under_cap(report: Report, excluded: set[int]) -> tuple[User, float] | None:

@@ -171,10 +171,12 @@ def area_chain(*, code: str) -> list[Area]:
     return _with_ancestors(get_area(code=code), {})
 
 
-def area_chains(*, codes: Iterable[str]) -> dict[str, list[Area]]:
-    """The chains of many areas at once (one query per level of the tree); unknown codes are left out."""
-    known: dict[str, Area] = {}
-    wanted = set(codes)
+def area_chains(*, codes: Iterable[str], loaded: Iterable[Area] = ()) -> dict[str, list[Area]]:
+    """The chains of many areas at once (one query per level of the tree, for what `loaded` lacks);
+    unknown codes are left out."""
+    codes = set(codes)
+    known: dict[str, Area] = {area.code: area for area in loaded}
+    wanted = _still_wanted(codes, known)
     for _ in LEVEL_DEPTH:
         if not wanted:
             break
@@ -182,6 +184,20 @@ def area_chains(*, codes: Iterable[str]) -> dict[str, list[Area]]:
         known.update((area.code, area) for area in found)
         wanted = {area.parent_code for area in found if area.parent_code and area.parent_code not in known}
     return {code: _with_ancestors(known[code], known) for code in codes if code in known}
+
+
+def _still_wanted(codes: set[str], known: Mapping[str, Area]) -> set[str]:
+    """The codes, and the ancestors of known ones, that are not known yet (where the walk starts)."""
+    wanted: set[str] = set()
+    for code in codes:
+        for _ in LEVEL_DEPTH:  # bounded by the tree's depth, like _with_ancestors
+            if code not in known:
+                wanted.add(code)
+                break
+            code = known[code].parent_code
+            if code is None:
+                break
+    return wanted
 
 
 # Built once: each call then only expands the tile list (a fresh in_() costs more than the query).

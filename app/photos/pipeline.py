@@ -5,6 +5,7 @@ import hashlib
 import io
 import math
 import struct
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -20,6 +21,9 @@ from app.photos.exif import CHINA_STANDARD_TIME, PhotoMetadata, read_metadata
 
 # Once per process: Pillow then opens HEIC/HEIF; embedded thumbnails are never used, so skip them.
 pillow_heif.register_heif_opener(thumbnails=False)
+# Pillow warns (between 1x and 2x its own pixel limit) where open_checked refuses by our limit anyway.
+# Silenced once here: a catch_warnings() per call is not thread-safe, and photos decode on threads.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 # The Pillow plugin allowed to open each kind recognised by its magic bytes.
 _PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
@@ -81,6 +85,28 @@ class ProcessedPhoto:
         return hashlib.sha256(self.image).hexdigest()
 
 
+@dataclass(frozen=True)
+class AnalysedPhoto:
+    """A photo decoded upright at its final size, with its thumbnail and what was learnt from it:
+    everything needed to screen a report, before the (slower) JPEG encoding."""
+
+    image: Image.Image = field(repr=False)
+    thumbnail: Image.Image = field(repr=False)
+    source_format: str
+    phash: str
+    exif_lat: float | None
+    exif_lon: float | None
+    captured_at: datetime | None
+
+    @property
+    def width(self) -> int:
+        return self.image.width
+
+    @property
+    def height(self) -> int:
+        return self.image.height
+
+
 def process_photo(
     data: bytes | BinaryIO,
     *,
@@ -88,26 +114,54 @@ def process_photo(
     default_tz: tzinfo = CHINA_STANDARD_TIME,
 ) -> ProcessedPhoto:
     """Check, read, orient, shrink and re-encode one uploaded photo; raises the photo AppErrors."""
+    return encode_photo(analyse_photo(data, limits=limits, default_tz=default_tz), limits=limits)
+
+
+def analyse_photo(
+    data: bytes | BinaryIO,
+    *,
+    limits: PhotoLimits = PhotoLimits(),
+    default_tz: tzinfo = CHINA_STANDARD_TIME,
+) -> AnalysedPhoto:
+    """The first half of process_photo: check the content, read EXIF, decode upright and small,
+    make the thumbnail and the perceptual hash. Raises the photo AppErrors."""
     raw = _read_limited(data, limits.max_bytes)
     kind = sniff_photo_type(raw[:64])
     if kind is None:
         raise UnsupportedPhotoType()
-    with open_checked(raw, kind=kind, limits=limits) as source:
+    source = open_checked(raw, kind=kind, limits=limits)
+    image = None
+    try:
         metadata, image = _decode_upright(source, kind=kind, limits=limits, default_tz=default_tz)
         thumbnail = image.resize(
             fit_within(image.size, limits.thumb_edge), Image.Resampling.LANCZOS, reducing_gap=1.5
         )
-        encoded = encode_jpeg(image, quality=limits.quality)
-    return ProcessedPhoto(
-        image=encoded,
-        thumbnail=encode_jpeg(thumbnail, quality=limits.thumb_quality),
-        width=image.width,
-        height=image.height,
+    finally:
+        if image is not source:  # else the decoded pixels are the source's own: keep them open
+            source.close()
+    return AnalysedPhoto(
+        image=image,
+        thumbnail=thumbnail,
         source_format=kind,
         phash=str(imagehash.phash(thumbnail)),  # the thumbnail is plenty for a 32x32 DCT, and cheap
         exif_lat=metadata.lat,
         exif_lon=metadata.lon,
         captured_at=metadata.captured_at,
+    )
+
+
+def encode_photo(analysed: AnalysedPhoto, *, limits: PhotoLimits = PhotoLimits()) -> ProcessedPhoto:
+    """The second half of process_photo: the metadata-free JPEG bytes of the photo and its thumbnail."""
+    return ProcessedPhoto(
+        image=encode_jpeg(analysed.image, quality=limits.quality),
+        thumbnail=encode_jpeg(analysed.thumbnail, quality=limits.thumb_quality),
+        width=analysed.width,
+        height=analysed.height,
+        source_format=analysed.source_format,
+        phash=analysed.phash,
+        exif_lat=analysed.exif_lat,
+        exif_lon=analysed.exif_lon,
+        captured_at=analysed.captured_at,
     )
 
 
@@ -127,12 +181,8 @@ def sniff_photo_type(head: bytes) -> str | None:
 def open_checked(raw: bytes, *, kind: str, limits: PhotoLimits) -> Image.Image:
     """Open (headers only) with the plugin for `kind`, refusing pixel bombs before any decoding."""
     try:
-        # Pillow only warns between 1x and 2x its own limit; make that a refusal. (The filter is
-        # process-global while set; the explicit check below refuses bombs even without it.)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw), formats=_PILLOW_FORMATS[kind])
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        image = Image.open(io.BytesIO(raw), formats=_PILLOW_FORMATS[kind])
+    except Image.DecompressionBombError as error:
         raise PhotoTooManyPixels(details={"max_pixels": limits.max_pixels}) from error
     except _DECODE_ERRORS as error:  # UnidentifiedImageError is an OSError
         raise CorruptPhoto() from error
@@ -177,9 +227,12 @@ def fit_within(size: tuple[int, int], edge: int) -> tuple[int, int]:
 def encode_jpeg(image: Image.Image, *, quality: int) -> bytes:
     """JPEG bytes carrying no EXIF, GPS, ICC, XMP or comment: only pixels."""
     image.info = {}  # Pillow's JPEG writer falls back to info for the comment; give it nothing
-    buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=quality)
-    return buffer.getvalue()
+    # Into a real (unnamed, never flushed) file rather than a BytesIO: Pillow then encodes without
+    # holding the GIL, so the request threads run on while a photo thread encodes.
+    with tempfile.TemporaryFile() as scratch:
+        image.save(scratch, format="JPEG", quality=quality)
+        scratch.seek(0)
+        return scratch.read()
 
 
 def _decode_upright(

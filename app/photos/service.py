@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from flask import current_app, has_request_context, url_for
@@ -9,6 +10,7 @@ from flask import current_app, has_request_context, url_for
 from app.photos.pipeline import PhotoLimits, ProcessedPhoto
 from app.photos.signing import PhotoLink, sign_photo_key, verify_photo_token
 from app.photos.storage import PhotoStore, StoredFile
+from app.photos.threads import photo_workers
 
 _DEFAULT_TTL_SECONDS = 3600
 
@@ -48,6 +50,11 @@ def photo_limits() -> PhotoLimits:
         max_bytes=current_app.config.get("MAX_PHOTO_BYTES", defaults.max_bytes),
         max_pixels=current_app.config.get("MAX_PHOTO_PIXELS", defaults.max_pixels),
     )
+
+
+def photo_pool() -> ThreadPoolExecutor:
+    """This process's photo threads (PHOTO_THREADS of them)."""
+    return photo_workers(int(current_app.config.get("PHOTO_THREADS", 2)))
 
 
 def photo_store() -> PhotoStore:

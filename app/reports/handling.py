@@ -1,6 +1,7 @@
 """Handling a report: one use case per action, each one transaction through the state machine."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from app.auth.models import Role, User, UserStatus
@@ -56,19 +57,21 @@ def dispatch(*, actor: User, report_id: int, department_id: int, due_at: datetim
 
 
 def resolve(*, actor: User, report_id: int, note: str | None, photos: list[bytes],
-            store: PhotoStore, limits: PhotoLimits) -> Report:
+            store: PhotoStore, limits: PhotoLimits, pool: ThreadPoolExecutor) -> Report:
     """The worker or department fixed it, with an after-photo as proof."""
     intake.check_photo_count(photos, maximum=1)
     with reading_only():  # fail fast, before decoding, and without SQLite's write lock
         check_allowed(report_id=report_id, action=Action.RESOLVE, actor=actor)
         db.session.commit()
-    processed = intake.process_all(photos, limits=limits)
-    with intake.stored(store, processed) as [after]:
+    with intake.photo_intake(photos, limits=limits, store=store, pool=pool) as incoming:
+        [after] = incoming.stored()
         photo = intake.photo_row(report_id, after, kind="resolution")
         db.session.add(photo)
         db.session.flush()
-        return _commit(transition(report_id=report_id, action=Action.RESOLVE, actor=actor, note=note,
-                                  photo_id=photo.id, changes={"resolved_at": clock.utcnow()}))
+        report = _commit(transition(report_id=report_id, action=Action.RESOLVE, actor=actor, note=note,
+                                    photo_id=photo.id, changes={"resolved_at": clock.utcnow()}))
+        incoming.keep()
+        return report
 
 
 def reject(*, actor: User, report_id: int, reason: str, duplicate_of: int | None,

@@ -1,13 +1,16 @@
-"""Turning uploaded files into stored photos, undone if the report that holds them fails."""
+"""Turning a request's uploads into stored photos (on photo threads), undone unless its report commits."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from app.errors import AppError, ValidationFailed
-from app.photos.pipeline import PhotoLimits, ProcessedPhoto, process_photo
-from app.photos.service import StoredPhoto, discard_stored, store_processed
+from app.photos.background import PhotoJob
+from app.photos.pipeline import AnalysedPhoto, PhotoLimits, ProcessedPhoto
+from app.photos.service import StoredPhoto, discard_stored
 from app.photos.storage import PhotoStore
 from app.reports.models import ReportPhoto
 
@@ -39,26 +42,52 @@ def check_photo_count(photos: Sequence[bytes], *, maximum: int) -> None:
                                details={"fields": {"photos": [f"Attach at most {maximum} photos."]}})
 
 
-def process_all(photos: Sequence[bytes], *, limits: PhotoLimits) -> list[ProcessedPhoto]:
-    """Check and clean every photo before anything is stored; the first bad one fails the lot."""
-    processed = []
-    for index, data in enumerate(photos):
-        try:
-            processed.append(process_photo(data, limits=limits))
-        except AppError as error:  # tell the phone which of its files was refused
-            error.details.setdefault("photo_index", index)
-            raise
-    return processed
+class PhotoIntake:
+    """A request's uploads, cleaned and stored on photo threads while the request goes on."""
+
+    def __init__(self, photos: Sequence[bytes], *, limits: PhotoLimits, store: PhotoStore,
+                 pool: ThreadPoolExecutor) -> None:
+        self.store = store
+        self.kept = False
+        self._jobs = [PhotoJob(data, limits=limits, store=store, pool=pool) for data in photos]
+
+    def analysed(self) -> list[AnalysedPhoto]:
+        """Every photo's analysis, in upload order, once decoded; the first bad photo's error."""
+        return [_outcome(index, job.analysed) for index, job in enumerate(self._jobs)]
+
+    def stored(self) -> list[IntakePhoto]:
+        """Every photo cleaned and written, in upload order; the first bad photo's error."""
+        return [IntakePhoto(*_outcome(index, job.stored)) for index, job in enumerate(self._jobs)]
+
+    def keep(self) -> None:
+        """The report holding these photos has committed: their files stay."""
+        self.kept = True
+
+    def discard(self) -> None:
+        """Wait until no job can still write, then remove the files the jobs created (unless a
+        concurrent request has claimed the same content since)."""
+        running = [job for job in self._jobs if not job.cancel()]
+        wait([job.stored for job in running])
+        discard_stored(self.store, [job.stored.result()[1] for job in running
+                                    if not job.stored.cancelled() and job.stored.exception() is None])
 
 
 @contextmanager
-def stored(store: PhotoStore, processed: Sequence[ProcessedPhoto]) -> Iterator[list[IntakePhoto]]:
-    """Write the photos' files; if the block fails, remove the files this call created."""
-    written: list[IntakePhoto] = []
+def photo_intake(photos: Sequence[bytes], *, limits: PhotoLimits, store: PhotoStore,
+                 pool: ThreadPoolExecutor) -> Iterator[PhotoIntake]:
+    """Start cleaning and storing `photos` on the pool. Unless the block calls keep() after its
+    report committed, whatever the jobs stored is removed when the block ends, however it ends."""
+    intake = PhotoIntake(photos, limits=limits, store=store, pool=pool)
     try:
-        for photo in processed:
-            written.append(IntakePhoto(processed=photo, files=store_processed(store, photo)))
-        yield written
-    except BaseException:
-        discard_stored(store, [photo.files for photo in written])
+        yield intake
+    finally:
+        if not intake.kept:
+            intake.discard()
+
+
+def _outcome(index: int, future: Future[Any]) -> Any:
+    try:
+        return future.result()
+    except AppError as error:  # tell the phone which of its files was refused
+        error.details.setdefault("photo_index", index)
         raise

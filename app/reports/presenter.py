@@ -1,7 +1,7 @@
 """A report as its JSON shape: area chain, people, signed photo links, timeline."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -9,16 +9,17 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.extensions import db
 from app.geo import service as geo
+from app.geo.models import Area
 from app.photos.service import photo_url
 from app.reports.models import Report, ReportEvent, ReportPhoto
 from app.reports.workflow import actions_for
 
 
-def present_report(report: Report, *, viewer: User | None = None,
-                   with_timeline: bool = False) -> dict[str, Any]:
+def present_report(report: Report, *, viewer: User | None = None, with_timeline: bool = False,
+                   loaded_areas: Iterable[Area] = ()) -> dict[str, Any]:
     """The report as the API shows it (photo URLs are signed and expire); `actions` are what
     the viewer may do to it now; with its confirmations and timeline when asked."""
-    [data] = present_reports([report], viewer=viewer)
+    [data] = present_reports([report], viewer=viewer, loaded_areas=loaded_areas)
     if with_timeline:
         data["confirmations"] = list(db.session.scalars(
             select(Report.id).where(Report.duplicate_of_id == report.id).order_by(Report.id)))
@@ -26,10 +27,12 @@ def present_report(report: Report, *, viewer: User | None = None,
     return data
 
 
-def present_reports(reports: Sequence[Report], *, viewer: User | None = None) -> list[dict[str, Any]]:
-    """A page of reports, with the people, area chains and originals they name loaded once."""
+def present_reports(reports: Sequence[Report], *, viewer: User | None = None,
+                    loaded_areas: Iterable[Area] = ()) -> list[dict[str, Any]]:
+    """A page of reports, with the people, area chains and originals they name loaded once
+    (`loaded_areas`: areas the caller holds already, e.g. the chain a submission located)."""
     people = _people({i for r in reports for i in (r.reporter_id, r.assigned_to_id, r.department_id)})
-    chains = geo.area_chains(codes={r.area_code for r in reports if r.area_code})
+    chains = geo.area_chains(codes={r.area_code for r in reports if r.area_code}, loaded=loaded_areas)
     original_ids = {r.duplicate_of_id for r in reports if r.duplicate_of_id}
     originals = dict(db.session.execute(select(Report.id, Report.status).where(
         Report.id.in_(original_ids))).all()) if original_ids else {}

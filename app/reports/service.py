@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -14,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import Role, User
 from app.categories.service import get_active_category
 from app.common import clock
-from app.common.db import reading_only
+from app.common.db import commit_keeping_loaded, reading_only
 from app.dispatch.service import route_report
 from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
-from app.geo.models import Level
+from app.geo.models import Area, Level
 from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
 from app.points import service as points
@@ -41,91 +42,104 @@ class SubmitPolicy:
 class Submission:
     report: Report
     replayed: bool  # True when an Idempotency-Key retry got the first answer again
+    areas: list[Area] = field(default_factory=list)  # the located chain, already loaded
 
 
 def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes],
-                  idempotency_key: str | None, store: PhotoStore,
+                  idempotency_key: str | None, store: PhotoStore, pool: ThreadPoolExecutor,
                   policy: SubmitPolicy = SubmitPolicy()) -> Submission:
     """A rider's new report: photos cleaned and stored, located, screened, recorded — or, for a
     retried Idempotency-Key, the report the first attempt created."""
-    fingerprint = _fingerprint(fields, photos)
     intake.check_photo_count(photos, maximum=policy.max_photos)
     _check_captured_at(fields.get("captured_at"))
     with reading_only():  # cheap checks first, without SQLite's write lock
         if idempotency_key:
-            earlier = _earlier_submission(rider.id, idempotency_key, fingerprint)
+            earlier = _earlier_submission(rider.id, idempotency_key, lambda: _fingerprint(fields, photos))
             if earlier is not None:
                 return Submission(report=earlier, replayed=True)
         get_active_category(fields["category"])
-        db.session.commit()  # hold no transaction while photos are decoded
-    processed = intake.process_all(photos, limits=policy.photo_limits)
-    with intake.stored(store, processed) as stored_photos:
+        commit_keeping_loaded(db.session())  # hold no transaction while photos are decoded
+    with intake.photo_intake(photos, limits=policy.photo_limits, store=store, pool=pool) as incoming:
+        # The photo threads decode; meanwhile this thread does what needs no pixels.
+        fingerprint = _fingerprint(fields, photos)
+        with reading_only():
+            chain = geo.locate(lat=fields["lat"], lon=fields["lon"])
+            commit_keeping_loaded(db.session())
         try:
-            report = _record_report(rider=rider, fields=fields, photos=stored_photos,
+            report = _record_report(rider=rider, fields=fields, chain=chain, incoming=incoming,
                                     idempotency=(idempotency_key, fingerprint), policy=policy)
         except _KeyTaken:
             # Another attempt with this key won the race; answer with what it created.
             db.session.rollback()
-            earlier = _earlier_submission(rider.id, idempotency_key or "", fingerprint)
+            earlier = _earlier_submission(rider.id, idempotency_key or "", lambda: fingerprint)
             if earlier is None:  # pragma: no cover - the winner committed before we saw the conflict
                 raise
             return Submission(report=earlier, replayed=True)
-    return Submission(report=report, replayed=False)
+        incoming.keep()
+    return Submission(report=report, replayed=False, areas=chain)
 
 
 class _KeyTaken(Exception):
     pass
 
 
-def _record_report(*, rider: User, fields: dict[str, Any], photos: list[intake.IntakePhoto],
+def _record_report(*, rider: User, fields: dict[str, Any], chain: list[Area], incoming: intake.PhotoIntake,
                    idempotency: tuple[str | None, str], policy: SubmitPolicy) -> Report:
-    """One transaction: the idempotency claim, the report, its photos, its first event."""
-    key, fingerprint = idempotency
-    claim = None
-    if key:
-        claim = IdempotencyRecord(user_id=rider.id, key=key, request_hash=fingerprint)
-        db.session.add(claim)
-        try:
-            db.session.flush()  # on PostgreSQL this waits for a concurrent holder of the key
-        except IntegrityError:
-            raise _KeyTaken() from None
+    """One transaction: the report, its first event, its routing, its photos, the idempotency claim.
+    It begins once the photos are decoded (their hashes and EXIF screen it) and waits for their files
+    only at the end: the JPEG encoding and the writes overlap with the rest."""
+    analysed = incoming.analysed()
     now = clock.utcnow()
     lat, lon = fields["lat"], fields["lon"]
-    chain = geo.locate(lat=lat, lon=lon)
+    captured_at = fields["captured_at"].astimezone(UTC) if fields.get("captured_at") else None
     original = find_original(category=fields["category"], lat=lat, lon=lon, now=now,
                              policy=policy.screening)
     report = Report(
         reporter_id=rider.id, category_code=fields["category"], status=Status.SUBMITTED,
         lat=lat, lon=lon, description=fields.get("description"), address=fields.get("address"),
-        captured_at=fields.get("captured_at"),
+        captured_at=captured_at,
         area_code=chain[0].code if chain else None,
         community_code=_code_at(chain, Level.COMMUNITY), district_code=_code_at(chain, Level.DISTRICT),
         duplicate_of_id=original.id if original else None,
-        flags=flags_for(reporter_id=rider.id, lat=lat, lon=lon, captured_at=fields.get("captured_at"),
-                        photos=[p.processed for p in photos], located=bool(chain), now=now,
-                        policy=policy.screening),
+        flags=flags_for(reporter_id=rider.id, lat=lat, lon=lon, captured_at=captured_at,
+                        photos=analysed, located=bool(chain), now=now, policy=policy.screening),
     )
     db.session.add(report)
     db.session.flush()
-    for photo in photos:
-        db.session.add(intake.photo_row(report.id, photo, kind="report"))
     workflow.record_submission(report=report, actor=rider)
     if original is None:
-        route_report(report=report)
+        route_report(report=report, new=True)
     elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
         points.award_for_confirmation(report=report)
-    if claim is not None:
-        claim.report_id, claim.response_status = report.id, 201
-    db.session.commit()
+    db.session.add_all([intake.photo_row(report.id, photo, kind="report") for photo in incoming.stored()])
+    db.session.flush()
+    _claim_key(idempotency, rider=rider, report=report)
+    commit_keeping_loaded(db.session())  # all of it was written just now: nothing to re-read
     return report
 
 
-def _earlier_submission(user_id: int, key: str, fingerprint: str) -> Report | None:
+def _claim_key(idempotency: tuple[str | None, str], *, rider: User, report: Report) -> None:
+    """Record the Idempotency-Key; _KeyTaken if a concurrent attempt holds it (on PostgreSQL the
+    insert waits until that attempt ends)."""
+    key, fingerprint = idempotency
+    if not key:
+        return
+    db.session.add(IdempotencyRecord(user_id=rider.id, key=key, request_hash=fingerprint,
+                                     report_id=report.id, response_status=201))
+    try:
+        db.session.flush()
+    except IntegrityError:
+        raise _KeyTaken() from None
+
+
+def _earlier_submission(user_id: int, key: str, fingerprint: Callable[[], str]) -> Report | None:
+    """The report an earlier request with this key created (None if none did); 422 if that request
+    was a different one. The fingerprint is only computed when there is one to compare with."""
     record = db.session.scalar(select(IdempotencyRecord).where(
         IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key))
     if record is None:
         return None
-    if record.request_hash != fingerprint:
+    if record.request_hash != fingerprint():
         raise Unprocessable("This Idempotency-Key was already used for a different report.",
                             code="idempotency_key_reused")
     return db.session.get(Report, record.report_id)

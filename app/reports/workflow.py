@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import Role, User
 from app.common import clock
@@ -119,9 +120,14 @@ TRANSITIONS: dict[tuple[Status, Action], Rule] = {
 
 def transition(*, report_id: int, action: Action, actor: User | None, note: str | None = None,
                photo_id: int | None = None, changes: dict[str, Any] | None = None,
-               data: dict[str, Any] | None = None) -> Report:
-    """Apply one action to a report (actor None: the system); flushes, the caller commits."""
-    report = check_allowed(report_id=report_id, action=action, actor=actor)
+               data: dict[str, Any] | None = None, written: Report | None = None) -> Report:
+    """Apply one action to a report (actor None: the system); flushes, the caller commits.
+    `written`: the report's instance if this transaction inserted it (nothing to re-read)."""
+    if written is not None and written.id == report_id:
+        report = written
+        _check_actor(_rule_for(report, action), report, actor)
+    else:
+        report = check_allowed(report_id=report_id, action=action, actor=actor)
     rule = _rule_for(report, action)
     now, from_status, version = clock.utcnow(), report.status, report.version
     values = {"status": rule.to, "updated_at": now, "version": version + 1, **(changes or {})}
@@ -131,11 +137,13 @@ def transition(*, report_id: int, action: Action, actor: User | None, note: str 
     if not moved:  # someone else changed the report since we read it
         current = db.session.get(Report, report_id, populate_existing=True)
         raise _conflict(current.status if current else None, action)
+    for key, value in values.items():  # what the UPDATE wrote, without re-reading the row
+        set_committed_value(report, key, value)
     event = ReportEvent(report_id=report.id, action=action, from_status=from_status,
                         to_status=rule.to, actor_id=actor.id if actor else None, note=note,
                         photo_id=photo_id, data=data, at=now)
     db.session.add(event)
-    db.session.flush()  # the ORM-enabled UPDATE above has already synchronised `report`
+    db.session.flush()
     for effect in rule.effects:
         effect(report=report, event=event, actor=actor)
     return report

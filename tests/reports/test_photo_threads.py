@@ -1,0 +1,113 @@
+"""Photos cleaned on photo threads while the request goes on: side by side, and never left behind."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from app.photos import background
+from app.photos.storage import PhotoStore
+from app.photos.threads import photo_workers
+from tests.images import truncated_jpeg_bytes
+from tests.reports.conftest import count_reports, phone_photo, stored_files
+
+
+def test_a_reports_photos_are_cleaned_side_by_side(app, submit, monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_THREADS", 3)
+    both_at_once = threading.Barrier(3, timeout=10)  # breaks unless three photos decode together
+    real_analyse = background.analyse_photo
+
+    def analyse_together(data, **kwargs):
+        both_at_once.wait()
+        return real_analyse(data, **kwargs)
+
+    monkeypatch.setattr(background, "analyse_photo", analyse_together)
+    response = submit(photos=[(phone_photo(seed=i), f"IMG_{i}.jpg") for i in range(3)])
+    assert response.status_code == 201, response.get_json()
+    assert len(response.get_json()["photos"]) == 3
+    assert len(stored_files(app)) == 6  # each photo and its thumbnail
+
+
+def test_a_bad_first_photo_leaves_none_of_the_good_ones_stored(app, submit, monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_THREADS", 2)
+    bad = truncated_jpeg_bytes()
+    real_analyse = background.analyse_photo
+
+    def good_ones_slowly(data, **kwargs):
+        if data != bad:
+            time.sleep(0.1)  # still at work when the bad photo has failed
+        return real_analyse(data, **kwargs)
+
+    monkeypatch.setattr(background, "analyse_photo", good_ones_slowly)
+    photos = [(bad, "cut.jpg")] + [(phone_photo(seed=i), f"IMG_{i}.jpg") for i in range(5)]
+    response = submit(photos=photos)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["details"]["photo_index"] == 0
+    # The good photos were still being cleaned when the first failed: none of their files stays,
+    # not even once every photo thread is idle again.
+    assert count_reports(app) == 0 and stored_files(app) == []
+    _wait_until_idle(threads=2)
+    assert stored_files(app) == []
+
+
+def test_a_store_failing_midway_leaves_no_report_and_no_file(app, submit, monkeypatch):
+    real_put = PhotoStore.put
+    calls = []
+
+    def put_until_the_disk_fills(self, data):
+        calls.append(len(data))
+        if len(calls) == 3:  # the second photo's image
+            raise OSError(28, "No space left on device")
+        return real_put(self, data)
+
+    monkeypatch.setattr(PhotoStore, "put", put_until_the_disk_fills)
+    monkeypatch.setitem(app.config, "PHOTO_THREADS", 1)  # one after the other: the third put is photo 2
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = submit(photos=[(phone_photo(seed=1), "a.jpg"), (phone_photo(seed=2), "b.jpg")])
+    assert response.status_code == 500
+    assert len(calls) == 3
+    assert count_reports(app) == 0 and stored_files(app) == []
+
+
+def test_a_crash_after_the_files_are_written_removes_them(app, submit, monkeypatch):
+    from app.reports import service
+
+    def crash(*_args, **_kwargs):
+        raise RuntimeError("the connection dropped before the claim")
+
+    monkeypatch.setattr(service, "_claim_key", crash)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    response = submit(headers={"Idempotency-Key": "crash-after-files-1"})
+    assert response.status_code == 500
+    assert count_reports(app) == 0 and stored_files(app) == []
+
+
+def test_a_retry_is_answered_without_decoding_its_photos_again(app, submit, monkeypatch):
+    photo = [(phone_photo(seed=7), "IMG_0007.jpg")]
+    first = submit(photos=photo, headers={"Idempotency-Key": "retry-no-decode-1"})
+    assert first.status_code == 201
+    files = sorted(stored_files(app))
+
+    def must_not_decode(*_args, **_kwargs):
+        raise AssertionError("a retry decoded its photo again")
+
+    monkeypatch.setattr(background, "analyse_photo", must_not_decode)
+    retry = submit(photos=photo, headers={"Idempotency-Key": "retry-no-decode-1"})
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.get_json()["id"] == first.get_json()["id"]
+    assert count_reports(app) == 1 and sorted(stored_files(app)) == files
+
+
+@pytest.mark.parametrize("threads", [0, -1])
+def test_the_pool_needs_at_least_one_thread(threads):
+    with pytest.raises(ValueError):
+        photo_workers(threads)
+
+
+def _wait_until_idle(*, threads: int) -> None:
+    """Block until every job queued on the pool so far has finished: one task per thread that
+    waits for all the others can only run once each thread is free."""
+    everyone = threading.Barrier(threads, timeout=10)
+    for task in [photo_workers(threads).submit(everyone.wait) for _ in range(threads)]:
+        task.result()
