@@ -128,6 +128,25 @@ def test_locate_gives_the_chain_most_specific_first(app_ctx, demo_map):
     assert tongxin[2].code == FUXING
 
 
+def test_area_chains_use_the_areas_already_loaded(app_ctx, demo_map):
+    from sqlalchemy import event
+
+    located = service.locate(lat=38.48, lon=106.22)
+    expected = {code: [a.code for a in chain] for code, chain in service.area_chains(codes=[MICRO, GRID]).items()}
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        whole = service.area_chains(codes=[located[0].code], loaded=located)
+        partial = service.area_chains(codes=[MICRO, GRID], loaded=located[2:])  # knows community and up
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert [a.code for a in whole[located[0].code]] == [a.code for a in located]
+    assert {code: [a.code for a in chain] for code, chain in partial.items()} == expected
+    # The located chain needed no query; the partial one one query, for the two missing areas.
+    assert len(statements) == 1
+
+
 def test_locate_outside_every_area_is_empty(app_ctx, demo_map):
     assert service.locate(lat=0.0, lon=0.0) == []
     # Inside the district's box but outside every street: the district alone.
