@@ -6,6 +6,8 @@ Run: .venv/bin/python bench/bench_submit.py [--n 15] [--warmup 2]
 
 Both sides get the same 12 MP phone JPEGs (one per report, so every upload is new content that the
 store really writes and fsyncs); each report is located, screened, assigned and notified for real.
+The server decodes on its photo threads (PHOTO_THREADS) while the request thread screens, routes and
+records, so a request's latency overlaps work that its CPU time (printed too) still counts.
 """
 from __future__ import annotations
 
@@ -199,6 +201,7 @@ def submit(port: int, body: tuple[bytes, str], auth: dict[str, str]) -> dict:
 @dataclass
 class Timings:
     pipeline_ms: list[float] = field(default_factory=list)
+    pipeline_cpu_ms: list[float] = field(default_factory=list)
     submit_ms: list[float] = field(default_factory=list)
     answers: list[dict] = field(default_factory=list)
 
@@ -209,13 +212,20 @@ def run_interleaved(port: int, uploads: list[Upload], bodies: list[tuple[bytes, 
     load from other processes on this shared machine hits both sides alike."""
     timings = Timings()
     for upload, body in zip(uploads, bodies, strict=True):
-        begin = time.perf_counter()
+        begin, begin_cpu = time.perf_counter(), time.process_time()
         process_photo(upload.photo)
         timings.pipeline_ms.append((time.perf_counter() - begin) * 1000)
+        timings.pipeline_cpu_ms.append((time.process_time() - begin_cpu) * 1000)
         begin = time.perf_counter()
         timings.answers.append(submit(port, body, auth))
         timings.submit_ms.append((time.perf_counter() - begin) * 1000)
     return timings
+
+
+def cpu_ms(pid: int) -> float:
+    """CPU time (user + system, all threads) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 
 
 def status_kb(pid: int | str, name: str) -> int:
@@ -262,6 +272,15 @@ def summarise(answers: list[dict], upload_dir: str) -> str:
             f"flags {dict(flags)}, duplicates {duplicates}; {files} files in UPLOAD_DIR")
 
 
+def print_cpu(timings: Timings, server_cpu_ms: float) -> None:
+    per_report = server_cpu_ms / len(timings.submit_ms)
+    per_photo = statistics.mean(timings.pipeline_cpu_ms)
+    print(f"CPU per report (user + system): server worker {per_report:.1f} ms, all its threads "
+          f"(/proc/<pid>/stat, {1000 / os.sysconf('SC_CLK_TCK'):.0f} ms ticks) | pipeline {per_photo:.1f} ms")
+    print(f"  CPU ratio pipeline / server: {per_photo / per_report:.2f} (the throughput ratio of a server whose "
+          f"cores are all busy, where overlapping within a request gains nothing)")
+
+
 def print_speed(timings: Timings, server_ms: list[float]) -> None:
     pipeline, submits = timings.pipeline_ms, timings.submit_ms
     p_rate, e_rate = 1000 * len(pipeline) / sum(pipeline), 1000 * len(submits) / sum(submits)
@@ -275,8 +294,10 @@ def print_speed(timings: Timings, server_ms: list[float]) -> None:
     transport = [client - server for client, server in zip(submits, server_ms, strict=True)]
     print(f"  of which inside the app (WSGI call, server clock): median {statistics.median(server_ms):6.1f} ms; "
           f"HTTP + gunicorn outside it: median {statistics.median(transport):.1f} ms")
-    verdict = "meets" if ratio >= 0.8 else "BELOW"
-    print(f"ratio end-to-end / pipeline throughput: {ratio:.2f}  ({verdict} the 0.8 target); "
+    typical = statistics.median(pipeline) / statistics.median(submits)
+    verdict = "meets" if min(ratio, typical) >= 0.8 else "BELOW"
+    print(f"ratio end-to-end / pipeline throughput: {ratio:.2f} (n / sum of times); {typical:.2f} (ratio of the "
+          f"medians, which a few disturbed runs do not sway)  ({verdict} the 0.8 target); "
           f"median overhead per report {statistics.median(submits) - statistics.median(pipeline):+.1f} ms")
     print(f"  best-case ratio (fastest pipeline run / fastest report, least disturbed by other load on the "
           f"machine): {min(pipeline) / min(submits):.2f}, overhead {min(submits) - min(pipeline):+.1f} ms")
@@ -322,14 +343,17 @@ def main() -> None:
             if split:
                 _, (first,) = with_peak([worker], lambda: run_interleaved(port, uploads[:1], bodies[:1], auth))
                 run_interleaved(port, uploads[1:split], bodies[1:split], auth)
+            cpu_before = cpu_ms(worker)
             timings, (steady, pipeline) = with_peak(
                 [worker, "self"], lambda: run_interleaved(port, uploads[split:], bodies[split:], auth))
+            server_cpu_ms = cpu_ms(worker) - cpu_before
         finally:
             stop_server(server)
         print(f"database: {database_url.split(':', 1)[0]}; server: gunicorn, 1 sync worker, 127.0.0.1:{port}")
         print(summarise(timings.answers, upload_dir))
         server_ms = server_times_ms(workdir, args.n)
     print_speed(timings, server_ms)
+    print_cpu(timings, server_cpu_ms)
     print_memory(first=first, steady=steady, pipeline=pipeline, fresh_mb=fresh_mb)
 
 
