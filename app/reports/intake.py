@@ -68,8 +68,7 @@ class PhotoIntake:
         concurrent request has claimed the same content since)."""
         running = [job for job in self._jobs if not job.cancel()]
         wait([job.stored for job in running])
-        discard_stored(self.store, [job.stored.result()[1] for job in running
-                                    if not job.stored.cancelled() and job.stored.exception() is None])
+        discard_stored(self.store, [job.stored.result()[1] for job in running if job.stored.exception() is None])
 
 
 @contextmanager
