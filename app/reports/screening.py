@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.geo.proximity import geodesic_m
-from app.photos.pipeline import ProcessedPhoto
+from app.photos.pipeline import AnalysedPhoto
 from app.reports.models import OPEN_STATUSES, Report, ReportPhoto
 
 METRES_PER_DEGREE_LAT = 111_320.0
@@ -46,7 +46,7 @@ def find_original(*, category: str, lat: float, lon: float, now: datetime,
 
 
 def flags_for(*, reporter_id: int, lat: float, lon: float, captured_at: datetime | None,
-              photos: Sequence[ProcessedPhoto], located: bool, now: datetime,
+              photos: Sequence[AnalysedPhoto], located: bool, now: datetime,
               policy: ScreeningPolicy) -> list[str]:
     """Flags shown to staff; none of them blocks the report."""
     flags = []
@@ -65,7 +65,7 @@ def flags_for(*, reporter_id: int, lat: float, lon: float, captured_at: datetime
     return flags
 
 
-def _photo_used_before(photos: Sequence[ProcessedPhoto]) -> bool:
+def _photo_used_before(photos: Sequence[AnalysedPhoto]) -> bool:
     # Exact perceptual-hash equality: indexed, and what a re-sent or re-encoded photo gives.
     hashes = {p.phash for p in photos}
     return db.session.scalar(

@@ -123,11 +123,7 @@ def transition(*, report_id: int, action: Action, actor: User | None, note: str 
                data: dict[str, Any] | None = None, written: Report | None = None) -> Report:
     """Apply one action to a report (actor None: the system); flushes, the caller commits.
     `written`: the report's instance if this transaction inserted it (nothing to re-read)."""
-    if written is not None and written.id == report_id:
-        report = written
-        _check_actor(_rule_for(report, action), report, actor)
-    else:
-        report = check_allowed(report_id=report_id, action=action, actor=actor)
+    report = check_allowed(report_id=report_id, action=action, actor=actor, written=written)
     rule = _rule_for(report, action)
     now, from_status, version = clock.utcnow(), report.status, report.version
     values = {"status": rule.to, "updated_at": now, "version": version + 1, **(changes or {})}
@@ -149,9 +145,12 @@ def transition(*, report_id: int, action: Action, actor: User | None, note: str 
     return report
 
 
-def check_allowed(*, report_id: int, action: Action, actor: User | None) -> Report:
-    """The report, if this actor may take this action now (a read-only pre-check)."""
-    report = db.session.get(Report, report_id, populate_existing=True)
+def check_allowed(*, report_id: int, action: Action, actor: User | None,
+                  written: Report | None = None) -> Report:
+    """The report, if this actor may take this action now (a read-only pre-check). `written`: the
+    instance this transaction inserted, which is current already (else the row is re-read)."""
+    fresh = written is not None and written.id == report_id
+    report = written if fresh else db.session.get(Report, report_id, populate_existing=True)
     if report is None:
         raise NotFound("No such report.", code="report_not_found")
     _check_actor(_rule_for(report, action), report, actor)
