@@ -86,6 +86,34 @@ class ProcessedPhoto:
 
 
 @dataclass(frozen=True)
+class DecodedPhoto:
+    """A checked photo decoded upright at its final size, and what its EXIF says."""
+
+    image: Image.Image = field(repr=False)
+    source_format: str
+    metadata: PhotoMetadata
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    """What was learnt from a photo, without its pixels: all a report's photo row records."""
+
+    width: int
+    height: int
+    source_format: str
+    phash: str
+    exif_lat: float | None
+    exif_lon: float | None
+    captured_at: datetime | None
+
+    def encoded(self, *, image: bytes, thumbnail: bytes) -> ProcessedPhoto:
+        """The ProcessedPhoto these facts describe, given its two encoded JPEGs."""
+        return ProcessedPhoto(image=image, thumbnail=thumbnail, width=self.width, height=self.height,
+                              source_format=self.source_format, phash=self.phash, exif_lat=self.exif_lat,
+                              exif_lon=self.exif_lon, captured_at=self.captured_at)
+
+
+@dataclass(frozen=True)
 class AnalysedPhoto:
     """A photo decoded upright at its final size, with its thumbnail and what was learnt from it:
     everything needed to screen a report, before the (slower) JPEG encoding."""
@@ -106,6 +134,12 @@ class AnalysedPhoto:
     def height(self) -> int:
         return self.image.height
 
+    @property
+    def facts(self) -> PhotoFacts:
+        return PhotoFacts(width=self.width, height=self.height, source_format=self.source_format,
+                          phash=self.phash, exif_lat=self.exif_lat, exif_lon=self.exif_lon,
+                          captured_at=self.captured_at)
+
 
 def process_photo(
     data: bytes | BinaryIO,
@@ -123,8 +157,17 @@ def analyse_photo(
     limits: PhotoLimits = PhotoLimits(),
     default_tz: tzinfo = CHINA_STANDARD_TIME,
 ) -> AnalysedPhoto:
-    """The first half of process_photo: check the content, read EXIF, decode upright and small,
-    make the thumbnail and the perceptual hash. Raises the photo AppErrors."""
+    """The first half of process_photo: decode_photo, then analyse_decoded."""
+    return analyse_decoded(decode_photo(data, limits=limits, default_tz=default_tz), limits=limits)
+
+
+def decode_photo(
+    data: bytes | BinaryIO,
+    *,
+    limits: PhotoLimits = PhotoLimits(),
+    default_tz: tzinfo = CHINA_STANDARD_TIME,
+) -> DecodedPhoto:
+    """Check the content, read EXIF, decode upright and small. Raises the photo AppErrors."""
     raw = _read_limited(data, limits.max_bytes)
     kind = sniff_photo_type(raw[:64])
     if kind is None:
@@ -133,36 +176,31 @@ def analyse_photo(
     image = None
     try:
         metadata, image = _decode_upright(source, kind=kind, limits=limits, default_tz=default_tz)
-        thumbnail = image.resize(
-            fit_within(image.size, limits.thumb_edge), Image.Resampling.LANCZOS, reducing_gap=1.5
-        )
     finally:
         if image is not source:  # else the decoded pixels are the source's own: keep them open
             source.close()
+    return DecodedPhoto(image=image, source_format=kind, metadata=metadata)
+
+
+def analyse_decoded(decoded: DecodedPhoto, *, limits: PhotoLimits = PhotoLimits()) -> AnalysedPhoto:
+    """The thumbnail and the perceptual hash of a decoded photo."""
+    image = decoded.image
+    thumbnail = image.resize(fit_within(image.size, limits.thumb_edge), Image.Resampling.LANCZOS, reducing_gap=1.5)
     return AnalysedPhoto(
         image=image,
         thumbnail=thumbnail,
-        source_format=kind,
+        source_format=decoded.source_format,
         phash=str(imagehash.phash(thumbnail)),  # the thumbnail is plenty for a 32x32 DCT, and cheap
-        exif_lat=metadata.lat,
-        exif_lon=metadata.lon,
-        captured_at=metadata.captured_at,
+        exif_lat=decoded.metadata.lat,
+        exif_lon=decoded.metadata.lon,
+        captured_at=decoded.metadata.captured_at,
     )
 
 
 def encode_photo(analysed: AnalysedPhoto, *, limits: PhotoLimits = PhotoLimits()) -> ProcessedPhoto:
     """The second half of process_photo: the metadata-free JPEG bytes of the photo and its thumbnail."""
-    return ProcessedPhoto(
-        image=encode_jpeg(analysed.image, quality=limits.quality),
-        thumbnail=encode_jpeg(analysed.thumbnail, quality=limits.thumb_quality),
-        width=analysed.width,
-        height=analysed.height,
-        source_format=analysed.source_format,
-        phash=analysed.phash,
-        exif_lat=analysed.exif_lat,
-        exif_lon=analysed.exif_lon,
-        captured_at=analysed.captured_at,
-    )
+    return analysed.facts.encoded(image=encode_jpeg(analysed.image, quality=limits.quality),
+                                  thumbnail=encode_jpeg(analysed.thumbnail, quality=limits.thumb_quality))
 
 
 def sniff_photo_type(head: bytes) -> str | None:

@@ -1,16 +1,14 @@
-"""What other domains call: the configured limits and store, storing processed photos, signed links."""
+"""What other domains call: the configured limits, threads and store, and signed links."""
 from __future__ import annotations
 
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from flask import current_app, has_request_context, url_for
 
-from app.photos.pipeline import PhotoLimits, ProcessedPhoto
+from app.photos.pipeline import PhotoLimits
 from app.photos.signing import PhotoLink, sign_photo_key, verify_photo_token
 from app.photos.storage import PhotoStore, StoredFile
-from app.photos.threads import photo_workers
+from app.photos.threads import PhotoWorkers, workers_with
 
 _DEFAULT_TTL_SECONDS = 3600
 
@@ -30,10 +28,6 @@ class StoredPhoto:
     def thumbnail_key(self) -> str:
         return self.thumbnail.key
 
-    @property
-    def created_keys(self) -> list[str]:
-        return [stored.key for stored in (self.image, self.thumbnail) if stored.created]
-
 
 @dataclass(frozen=True)
 class ServedPhoto:
@@ -52,33 +46,14 @@ def photo_limits() -> PhotoLimits:
     )
 
 
-def photo_pool() -> ThreadPoolExecutor:
+def photo_workers() -> PhotoWorkers:
     """This process's photo threads (PHOTO_THREADS of them)."""
-    return photo_workers(int(current_app.config.get("PHOTO_THREADS", 2)))
+    return workers_with(int(current_app.config.get("PHOTO_THREADS", 2)))
 
 
 def photo_store() -> PhotoStore:
     """The photo store in the app's UPLOAD_DIR."""
     return PhotoStore(current_app.config["UPLOAD_DIR"])
-
-
-def store_processed(store: PhotoStore, processed: ProcessedPhoto) -> StoredPhoto:
-    """Write a processed photo's image and thumbnail (each stored once, however often sent)."""
-    image = store.put(processed.image)
-    try:
-        thumbnail = store.put(processed.thumbnail)
-    except OSError:
-        store.discard(image)
-        raise
-    return StoredPhoto(image=image, thumbnail=thumbnail)
-
-
-def discard_stored(store: PhotoStore, stored: Iterable[StoredPhoto]) -> None:
-    """After the transaction that was to reference these photos failed: remove the files it created,
-    unless a concurrent request has stored the same content since (then that request needs them)."""
-    for photo in stored:
-        store.discard(photo.image)
-        store.discard(photo.thumbnail)
 
 
 def photo_url(key: str, *, variant: str = "image", external: bool = False) -> str:

@@ -14,7 +14,7 @@ from app.common.db import reading_only
 from app.common.pagination import paginate
 from app.errors import ValidationFailed
 from app.extensions import limiter
-from app.photos.service import photo_limits, photo_pool, photo_store
+from app.photos.service import photo_limits, photo_store, photo_workers
 from app.reports import service
 from app.reports.presenter import present_report, present_reports
 from app.reports.schemas import (
@@ -79,7 +79,7 @@ def submit(form, files):
     photos = [upload.read() for upload in files["photos"]]
     submission = service.submit_report(
         rider=current_user, fields=form, photos=photos, idempotency_key=_idempotency_key(),
-        store=photo_store(), pool=photo_pool(), policy=_policy())
+        store=photo_store(), workers=photo_workers(), policy=_policy())
     headers = {"Idempotent-Replayed": "true"} if submission.replayed else {}
     with reading_only():
         return present_report(submission.report, viewer=current_user, with_timeline=True,

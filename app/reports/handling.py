@@ -1,7 +1,6 @@
 """Handling a report: one use case per action, each one transaction through the state machine."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from app.auth.models import Role, User, UserStatus
@@ -12,6 +11,7 @@ from app.errors import Unprocessable, ValidationFailed
 from app.extensions import db
 from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
+from app.photos.threads import PhotoWorkers
 from app.reports import intake
 from app.reports.models import Report
 from app.reports.workflow import Action, check_allowed, transition
@@ -57,13 +57,13 @@ def dispatch(*, actor: User, report_id: int, department_id: int, due_at: datetim
 
 
 def resolve(*, actor: User, report_id: int, note: str | None, photos: list[bytes],
-            store: PhotoStore, limits: PhotoLimits, pool: ThreadPoolExecutor) -> Report:
+            store: PhotoStore, limits: PhotoLimits, workers: PhotoWorkers) -> Report:
     """The worker or department fixed it, with an after-photo as proof."""
     intake.check_photo_count(photos, maximum=1)
     with reading_only():  # fail fast, before decoding, and without SQLite's write lock
         check_allowed(report_id=report_id, action=Action.RESOLVE, actor=actor)
         db.session.commit()
-    with intake.photo_intake(photos, limits=limits, store=store, pool=pool) as incoming:
+    with intake.photo_intake(photos, limits=limits, store=store, workers=workers) as incoming:
         [after] = incoming.stored()
         photo = intake.photo_row(report_id, after, kind="resolution")
         db.session.add(photo)

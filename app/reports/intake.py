@@ -1,17 +1,18 @@
 """Turning a request's uploads into stored photos (on photo threads), undone unless its report commits."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from app.errors import AppError, ValidationFailed
 from app.photos.background import PhotoJob
-from app.photos.pipeline import AnalysedPhoto, PhotoLimits, ProcessedPhoto
-from app.photos.service import StoredPhoto, discard_stored
+from app.photos.exif import PhotoMetadata
+from app.photos.pipeline import PhotoLimits, ProcessedPhoto
+from app.photos.service import StoredPhoto
 from app.photos.storage import PhotoStore
+from app.photos.threads import PhotoWorkers
 from app.reports.models import ReportPhoto
 
 
@@ -43,21 +44,29 @@ def check_photo_count(photos: Sequence[bytes], *, maximum: int) -> None:
 
 
 class PhotoIntake:
-    """A request's uploads, cleaned and stored on photo threads while the request goes on."""
+    """A request's uploads, cleaned and stored on the photo threads while the request goes on."""
 
-    def __init__(self, photos: Sequence[bytes], *, limits: PhotoLimits, store: PhotoStore,
-                 pool: ThreadPoolExecutor) -> None:
-        self.store = store
+    def __init__(self, *, limits: PhotoLimits, store: PhotoStore, workers: PhotoWorkers) -> None:
+        self.limits, self.store, self.workers = limits, store, workers
         self.kept = False
-        self._jobs = [PhotoJob(data, limits=limits, store=store, pool=pool) for data in photos]
+        self._jobs: list[PhotoJob] = []
 
-    def analysed(self) -> list[AnalysedPhoto]:
-        """Every photo's analysis, in upload order, once decoded; the first bad photo's error."""
-        return [_outcome(index, job.analysed) for index, job in enumerate(self._jobs)]
+    def start(self, photos: Sequence[bytes]) -> None:
+        """Queue every photo (each waits for a free slot of the workers first)."""
+        for data in photos:
+            self._jobs.append(PhotoJob(data, limits=self.limits, store=self.store, workers=self.workers))
+
+    def decoded(self) -> list[PhotoMetadata]:
+        """What every photo's EXIF says, in upload order, once decoded; the first bad photo's error."""
+        return [_outcome(index, job.decoded.result) for index, job in enumerate(self._jobs)]
+
+    def phashes(self) -> list[str]:
+        """Every photo's perceptual hash, in upload order; the first bad photo's error."""
+        return [_outcome(index, job.phash.result) for index, job in enumerate(self._jobs)]
 
     def stored(self) -> list[IntakePhoto]:
         """Every photo cleaned and written, in upload order; the first bad photo's error."""
-        return [IntakePhoto(*_outcome(index, job.stored)) for index, job in enumerate(self._jobs)]
+        return [IntakePhoto(*_outcome(index, job.result)) for index, job in enumerate(self._jobs)]
 
     def keep(self) -> None:
         """The report holding these photos has committed: their files stay."""
@@ -66,27 +75,30 @@ class PhotoIntake:
     def discard(self) -> None:
         """Wait until no job can still write, then remove the files the jobs created (unless a
         concurrent request has claimed the same content since)."""
-        running = [job for job in self._jobs if not job.cancel()]
-        wait([job.stored for job in running])
-        discard_stored(self.store, [job.stored.result()[1] for job in running if job.stored.exception() is None])
+        for job in self._jobs:  # first, so that no queued job starts while earlier ones are awaited
+            job.cancel()
+        written = [file for job in self._jobs for file in job.settle()]
+        for file in written:
+            self.store.discard(file)
 
 
 @contextmanager
 def photo_intake(photos: Sequence[bytes], *, limits: PhotoLimits, store: PhotoStore,
-                 pool: ThreadPoolExecutor) -> Iterator[PhotoIntake]:
-    """Start cleaning and storing `photos` on the pool. Unless the block calls keep() after its
-    report committed, whatever the jobs stored is removed when the block ends, however it ends."""
-    intake = PhotoIntake(photos, limits=limits, store=store, pool=pool)
+                 workers: PhotoWorkers) -> Iterator[PhotoIntake]:
+    """Start cleaning and storing `photos` on the photo threads. Unless the block calls keep() after
+    its report committed, whatever the jobs stored is removed when the block ends, however it ends."""
+    intake = PhotoIntake(limits=limits, store=store, workers=workers)
     try:
+        intake.start(photos)
         yield intake
     finally:
         if not intake.kept:
             intake.discard()
 
 
-def _outcome(index: int, future: Future[Any]) -> Any:
+def _outcome(index: int, result: Callable[[], Any]) -> Any:
     try:
-        return future.result()
+        return result()
     except AppError as error:  # tell the phone which of its files was refused
         error.details.setdefault("photo_index", index)
         raise

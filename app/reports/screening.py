@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.geo.proximity import geodesic_m
-from app.photos.pipeline import AnalysedPhoto
+from app.photos.exif import PhotoMetadata
 from app.reports.models import OPEN_STATUSES, Report, ReportPhoto
 
 METRES_PER_DEGREE_LAT = 111_320.0
@@ -24,6 +24,21 @@ class ScreeningPolicy:
     stale_after: timedelta = timedelta(hours=24)
     burst_count: int = 5
     burst_window: timedelta = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Lookback:
+    """What earlier reports say about a new one. Read while its photos decode, before the write
+    transaction: a report sent at the same instant may not be seen (on PostgreSQL it never was)."""
+
+    original: Report | None  # the open report it duplicates
+    recent_by_reporter: int  # the reporter's reports within the burst window
+
+
+def look_back(*, reporter_id: int, category: str, lat: float, lon: float, now: datetime,
+              policy: ScreeningPolicy) -> Lookback:
+    return Lookback(original=find_original(category=category, lat=lat, lon=lon, now=now, policy=policy),
+                    recent_by_reporter=_recent_reports_by(reporter_id, since=now - policy.burst_window))
 
 
 def find_original(*, category: str, lat: float, lon: float, now: datetime,
@@ -45,32 +60,50 @@ def find_original(*, category: str, lat: float, lon: float, now: datetime,
                  if geodesic_m(lat, lon, r.lat, r.lon) <= policy.duplicate_radius_m), None)
 
 
-def flags_for(*, reporter_id: int, lat: float, lon: float, captured_at: datetime | None,
-              photos: Sequence[AnalysedPhoto], located: bool, now: datetime,
+def still_open(original: Report | None) -> Report | None:
+    """The original found by look_back, its status read again inside the write transaction; None
+    if it has been closed since (the new report is then routed on its own)."""
+    if original is None:
+        return None
+    db.session.refresh(original, attribute_names=["status"])
+    return original if original.status in OPEN_STATUSES else None
+
+
+# The order flags are listed in, wherever they were found.
+FLAGS = ("outside_service_area", "exif_far_from_claim", "stale_photo", "reused_photo", "burst")
+
+
+def flags_for(*, lookback: Lookback, lat: float, lon: float, captured_at: datetime | None,
+              photos: Sequence[PhotoMetadata], located: bool, now: datetime,
               policy: ScreeningPolicy) -> list[str]:
-    """Flags shown to staff; none of them blocks the report."""
+    """Flags shown to staff that the photos' EXIF and the rider's history tell (with_reuse_flag
+    needs the pixels); none of them blocks the report."""
     flags = []
     if not located:
         flags.append("outside_service_area")
-    if any(p.exif_lat is not None and p.exif_lon is not None
-           and geodesic_m(lat, lon, p.exif_lat, p.exif_lon) > policy.exif_far_m for p in photos):
+    if any(p.lat is not None and p.lon is not None
+           and geodesic_m(lat, lon, p.lat, p.lon) > policy.exif_far_m for p in photos):
         flags.append("exif_far_from_claim")
     times = [t for t in [captured_at, *(p.captured_at for p in photos)] if t is not None]
     if any(t < now - policy.stale_after for t in times):
         flags.append("stale_photo")
-    if _photo_used_before(photos):
-        flags.append("reused_photo")
-    if _recent_reports_by(reporter_id, since=now - policy.burst_window) + 1 >= policy.burst_count:
+    if lookback.recent_by_reporter + 1 >= policy.burst_count:
         flags.append("burst")
     return flags
 
 
-def _photo_used_before(photos: Sequence[AnalysedPhoto]) -> bool:
+def with_reuse_flag(flags: Sequence[str], phashes: Collection[str]) -> list[str]:
+    """`flags`, plus reused_photo if an earlier report holds a photo with the same perceptual hash."""
+    if not _photo_used_before(phashes):
+        return list(flags)
+    return sorted({*flags, "reused_photo"}, key=FLAGS.index)
+
+
+def _photo_used_before(phashes: Collection[str]) -> bool:
     # Exact perceptual-hash equality: indexed, and what a re-sent or re-encoded photo gives.
-    hashes = {p.phash for p in photos}
     return db.session.scalar(
         select(func.count()).select_from(ReportPhoto)
-        .where(ReportPhoto.phash.in_(hashes), ReportPhoto.kind == "report")
+        .where(ReportPhoto.phash.in_(set(phashes)), ReportPhoto.kind == "report")
     ) > 0
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,10 +22,11 @@ from app.geo import service as geo
 from app.geo.models import Area, Level
 from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
+from app.photos.threads import PhotoWorkers
 from app.points import service as points
 from app.reports import intake, workflow
 from app.reports.models import IdempotencyRecord, Report, ReportPhoto, Status
-from app.reports.screening import ScreeningPolicy, find_original, flags_for
+from app.reports.screening import Lookback, ScreeningPolicy, flags_for, look_back, still_open, with_reuse_flag
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -46,7 +46,7 @@ class Submission:
 
 
 def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes],
-                  idempotency_key: str | None, store: PhotoStore, pool: ThreadPoolExecutor,
+                  idempotency_key: str | None, store: PhotoStore, workers: PhotoWorkers,
                   policy: SubmitPolicy = SubmitPolicy()) -> Submission:
     """A rider's new report: photos cleaned and stored, located, screened, recorded — or, for a
     retried Idempotency-Key, the report the first attempt created."""
@@ -59,15 +59,18 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
                 return Submission(report=earlier, replayed=True)
         get_active_category(fields["category"])
         commit_keeping_loaded(db.session())  # hold no transaction while photos are decoded
-    with intake.photo_intake(photos, limits=policy.photo_limits, store=store, pool=pool) as incoming:
+    with intake.photo_intake(photos, limits=policy.photo_limits, store=store, workers=workers) as incoming:
         # The photo threads decode; meanwhile this thread does what needs no pixels.
         fingerprint = _fingerprint(fields, photos)
         with reading_only():
             chain = geo.locate(lat=fields["lat"], lon=fields["lon"])
+            lookback = look_back(reporter_id=rider.id, category=fields["category"], lat=fields["lat"],
+                                 lon=fields["lon"], now=clock.utcnow(), policy=policy.screening)
             commit_keeping_loaded(db.session())
         try:
-            report = _record_report(rider=rider, fields=fields, chain=chain, incoming=incoming,
-                                    idempotency=(idempotency_key, fingerprint), policy=policy)
+            report = _record_report(rider=rider, fields=fields, chain=chain, lookback=lookback,
+                                    incoming=incoming, idempotency=(idempotency_key, fingerprint),
+                                    policy=policy)
         except _KeyTaken:
             # Another attempt with this key won the race; answer with what it created.
             db.session.rollback()
@@ -83,17 +86,18 @@ class _KeyTaken(Exception):
     pass
 
 
-def _record_report(*, rider: User, fields: dict[str, Any], chain: list[Area], incoming: intake.PhotoIntake,
-                   idempotency: tuple[str | None, str], policy: SubmitPolicy) -> Report:
+def _record_report(*, rider: User, fields: dict[str, Any], chain: list[Area], lookback: Lookback,
+                   incoming: intake.PhotoIntake, idempotency: tuple[str | None, str],
+                   policy: SubmitPolicy) -> Report:
     """One transaction: the report, its first event, its routing, its photos, the idempotency claim.
-    It begins once the photos are decoded (their hashes and EXIF screen it) and waits for their files
-    only at the end: the JPEG encoding and the writes overlap with the rest."""
-    analysed = incoming.analysed()
+    It begins once the photos are decoded (their EXIF screens it), checks their perceptual hashes
+    once the thumbnails exist, and waits for their files only at the end: the thumbnails, the JPEG
+    encoding and the writes overlap with the screening and routing."""
+    decoded = incoming.decoded()
     now = clock.utcnow()
     lat, lon = fields["lat"], fields["lon"]
     captured_at = fields["captured_at"].astimezone(UTC) if fields.get("captured_at") else None
-    original = find_original(category=fields["category"], lat=lat, lon=lon, now=now,
-                             policy=policy.screening)
+    original = still_open(lookback.original)
     report = Report(
         reporter_id=rider.id, category_code=fields["category"], status=Status.SUBMITTED,
         lat=lat, lon=lon, description=fields.get("description"), address=fields.get("address"),
@@ -101,8 +105,8 @@ def _record_report(*, rider: User, fields: dict[str, Any], chain: list[Area], in
         area_code=chain[0].code if chain else None,
         community_code=_code_at(chain, Level.COMMUNITY), district_code=_code_at(chain, Level.DISTRICT),
         duplicate_of_id=original.id if original else None,
-        flags=flags_for(reporter_id=rider.id, lat=lat, lon=lon, captured_at=captured_at,
-                        photos=analysed, located=bool(chain), now=now, policy=policy.screening),
+        flags=flags_for(lookback=lookback, lat=lat, lon=lon, captured_at=captured_at,
+                        photos=decoded, located=bool(chain), now=now, policy=policy.screening),
     )
     db.session.add(report)
     db.session.flush()
@@ -111,6 +115,9 @@ def _record_report(*, rider: User, fields: dict[str, Any], chain: list[Area], in
         route_report(report=report, new=True)
     elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
         points.award_for_confirmation(report=report)
+    flags = with_reuse_flag(report.flags, incoming.phashes())
+    if flags != report.flags:
+        report.flags = flags
     db.session.add_all([intake.photo_row(report.id, photo, kind="report") for photo in incoming.stored()])
     db.session.flush()
     _claim_key(idempotency, rider=rider, report=report)

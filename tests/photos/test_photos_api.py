@@ -17,8 +17,9 @@ from tests import images
 def stored(app: Flask):
     data = images.jpeg_bytes(800, 600, gps=(38.4872, 106.2309), orientation=6, seed=21)
     with app.app_context():
-        processed = process_photo(data)
-        return processed, service.store_processed(service.photo_store(), processed)
+        processed, store = process_photo(data), service.photo_store()
+        files = service.StoredPhoto(image=store.put(processed.image), thumbnail=store.put(processed.thumbnail))
+        return processed, files
 
 
 def _url(app: Flask, key: str, variant: str = "image") -> str:

@@ -7,8 +7,9 @@ import time
 import pytest
 
 from app.photos import background
+from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
-from app.photos.threads import photo_workers
+from app.photos.threads import workers_with
 from tests.images import truncated_jpeg_bytes
 from tests.reports.conftest import count_reports, phone_photo, stored_files
 
@@ -16,30 +17,107 @@ from tests.reports.conftest import count_reports, phone_photo, stored_files
 def test_a_reports_photos_are_cleaned_side_by_side(app, submit, monkeypatch):
     monkeypatch.setitem(app.config, "PHOTO_THREADS", 3)
     both_at_once = threading.Barrier(3, timeout=10)  # breaks unless three photos decode together
-    real_analyse = background.analyse_photo
+    real_decode = background.decode_photo
 
     def analyse_together(data, **kwargs):
         both_at_once.wait()
-        return real_analyse(data, **kwargs)
+        return real_decode(data, **kwargs)
 
-    monkeypatch.setattr(background, "analyse_photo", analyse_together)
+    monkeypatch.setattr(background, "decode_photo", analyse_together)
     response = submit(photos=[(phone_photo(seed=i), f"IMG_{i}.jpg") for i in range(3)])
     assert response.status_code == 201, response.get_json()
     assert len(response.get_json()["photos"]) == 3
     assert len(stored_files(app)) == 6  # each photo and its thumbnail
 
 
+def test_a_photos_full_size_jpeg_is_encoded_while_its_thumbnail_is_made(app, submit, monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_THREADS", 2)
+    both_at_once = threading.Barrier(2, timeout=10)  # breaks unless the two halves run together
+    real_analyse, real_encode = background.analyse_decoded, background.encode_jpeg
+    full_size_quality = PhotoLimits().quality
+
+    def analyse_together(decoded, **kwargs):
+        both_at_once.wait()
+        return real_analyse(decoded, **kwargs)
+
+    def encode_together(image, *, quality):
+        if quality == full_size_quality:
+            both_at_once.wait()
+        return real_encode(image, quality=quality)
+
+    monkeypatch.setattr(background, "analyse_decoded", analyse_together)
+    monkeypatch.setattr(background, "encode_jpeg", encode_together)
+    response = submit()
+    assert response.status_code == 201, response.get_json()
+    assert len(stored_files(app)) == 2
+
+
+def test_the_report_is_routed_before_its_thumbnail_exists(app, submit, monkeypatch):
+    from app.reports import service
+
+    routing = threading.Event()
+    real_analyse, real_route = background.analyse_decoded, service.route_report
+
+    def analyse_once_routing_began(decoded, **kwargs):
+        if not routing.wait(timeout=10):
+            raise AssertionError("the report waited for the thumbnail before it was routed")
+        return real_analyse(decoded, **kwargs)
+
+    def route_noting_it(**kwargs):
+        routing.set()
+        return real_route(**kwargs)
+
+    monkeypatch.setattr(background, "analyse_decoded", analyse_once_routing_began)
+    monkeypatch.setattr(service, "route_report", route_noting_it)
+    response = submit()
+    assert response.status_code == 201, response.get_json()
+    assert routing.is_set()
+
+
+def test_one_photo_thread_serves_a_report_of_several_photos(app, submit, monkeypatch):
+    # Each photo's two halves are separate tasks that never wait for each other: no deadlock.
+    monkeypatch.setitem(app.config, "PHOTO_THREADS", 1)
+    response = _within(30, lambda: submit(photos=[(phone_photo(seed=i), f"IMG_{i}.jpg") for i in range(3)]))
+    assert response.status_code == 201, response.get_json()
+    assert len(stored_files(app)) == 6
+
+
+def test_a_thumbnail_failing_after_the_image_was_written_leaves_no_file(app, submit, monkeypatch):
+    monkeypatch.setitem(app.config, "PHOTO_THREADS", 2)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    image_written = threading.Event()
+    real_put = PhotoStore.put
+
+    def put_noting_it(self, data):
+        stored = real_put(self, data)
+        image_written.set()
+        return stored
+
+    def fail_once_the_image_is_written(_decoded, **_kwargs):
+        assert image_written.wait(timeout=10)
+        raise RuntimeError("the perceptual hash failed")
+
+    monkeypatch.setattr(PhotoStore, "put", put_noting_it)
+    monkeypatch.setattr(background, "analyse_decoded", fail_once_the_image_is_written)
+    response = submit()
+    assert response.status_code == 500
+    assert image_written.is_set()
+    assert count_reports(app) == 0 and stored_files(app) == []
+    _wait_until_idle(threads=2)
+    assert stored_files(app) == []
+
+
 def test_a_bad_first_photo_leaves_none_of_the_good_ones_stored(app, submit, monkeypatch):
     monkeypatch.setitem(app.config, "PHOTO_THREADS", 2)
     bad = truncated_jpeg_bytes()
-    real_analyse = background.analyse_photo
+    real_decode = background.decode_photo
 
     def good_ones_slowly(data, **kwargs):
         if data != bad:
             time.sleep(0.1)  # still at work when the bad photo has failed
-        return real_analyse(data, **kwargs)
+        return real_decode(data, **kwargs)
 
-    monkeypatch.setattr(background, "analyse_photo", good_ones_slowly)
+    monkeypatch.setattr(background, "decode_photo", good_ones_slowly)
     photos = [(bad, "cut.jpg")] + [(phone_photo(seed=i), f"IMG_{i}.jpg") for i in range(5)]
     response = submit(photos=photos)
     assert response.status_code == 400
@@ -54,19 +132,21 @@ def test_a_bad_first_photo_leaves_none_of_the_good_ones_stored(app, submit, monk
 def test_a_store_failing_midway_leaves_no_report_and_no_file(app, submit, monkeypatch):
     real_put = PhotoStore.put
     calls = []
+    calls_lock = threading.Lock()
 
     def put_until_the_disk_fills(self, data):
-        calls.append(len(data))
-        if len(calls) == 3:  # the second photo's image
+        with calls_lock:
+            calls.append(len(data))
+            full = len(calls) == 3  # two files are written by now, whichever they are
+        if full:
             raise OSError(28, "No space left on device")
         return real_put(self, data)
 
     monkeypatch.setattr(PhotoStore, "put", put_until_the_disk_fills)
-    monkeypatch.setitem(app.config, "PHOTO_THREADS", 1)  # one after the other: the third put is photo 2
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     response = submit(photos=[(phone_photo(seed=1), "a.jpg"), (phone_photo(seed=2), "b.jpg")])
     assert response.status_code == 500
-    assert len(calls) == 3
+    assert len(calls) >= 3
     assert count_reports(app) == 0 and stored_files(app) == []
 
 
@@ -92,7 +172,7 @@ def test_a_retry_is_answered_without_decoding_its_photos_again(app, submit, monk
     def must_not_decode(*_args, **_kwargs):
         raise AssertionError("a retry decoded its photo again")
 
-    monkeypatch.setattr(background, "analyse_photo", must_not_decode)
+    monkeypatch.setattr(background, "decode_photo", must_not_decode)
     retry = submit(photos=photo, headers={"Idempotency-Key": "retry-no-decode-1"})
     assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
     assert retry.get_json()["id"] == first.get_json()["id"]
@@ -102,12 +182,23 @@ def test_a_retry_is_answered_without_decoding_its_photos_again(app, submit, monk
 @pytest.mark.parametrize("threads", [0, -1])
 def test_the_pool_needs_at_least_one_thread(threads):
     with pytest.raises(ValueError):
-        photo_workers(threads)
+        workers_with(threads)
 
 
 def _wait_until_idle(*, threads: int) -> None:
     """Block until every job queued on the pool so far has finished: one task per thread that
     waits for all the others can only run once each thread is free."""
     everyone = threading.Barrier(threads, timeout=10)
-    for task in [photo_workers(threads).submit(everyone.wait) for _ in range(threads)]:
+    for task in [workers_with(threads).pool.submit(everyone.wait) for _ in range(threads)]:
         task.result()
+
+
+def _within(seconds: float, action):  # type: ignore[no-untyped-def]
+    """action()'s result; fails the test instead of hanging it if the action does not return in time."""
+    outcome: list = []
+    runner = threading.Thread(target=lambda: outcome.append(action()), daemon=True)
+    runner.start()
+    runner.join(seconds)
+    if runner.is_alive() or not outcome:
+        pytest.fail(f"did not finish within {seconds} s (deadlocked?)")
+    return outcome[0]

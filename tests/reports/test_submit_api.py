@@ -110,6 +110,39 @@ def test_nearby_report_of_the_same_hazard_is_linked_as_duplicate(app, client, su
     assert distant.get_json()["duplicate_of"] is None
 
 
+def test_an_original_closed_while_the_photos_decode_is_not_linked(app, submit, monkeypatch):
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.photos import background
+    from app.reports import service
+    from app.reports.models import Report
+
+    first = submit(photos=[(phone_photo(seed=13), "a.jpg")]).get_json()
+    looked_back = threading.Event()
+    real_look_back, real_decode = service.look_back, background.decode_photo
+
+    def look_back_noting_it(**kwargs):
+        found = real_look_back(**kwargs)
+        assert found.original is not None and found.original.id == first["id"]
+        looked_back.set()
+        return found
+
+    def decode_after_the_original_closed(data, **kwargs):
+        assert looked_back.wait(timeout=10)
+        with app.app_context():  # staff reject the original meanwhile
+            db.session.execute(update(Report).where(Report.id == first["id"]).values(status="rejected"))
+            db.session.commit()
+        return real_decode(data, **kwargs)
+
+    monkeypatch.setattr(service, "look_back", look_back_noting_it)
+    monkeypatch.setattr(background, "decode_photo", decode_after_the_original_closed)
+    second = submit(photos=[(phone_photo(seed=14), "b.jpg")])
+    assert second.status_code == 201, second.get_json()
+    assert second.get_json()["duplicate_of"] is None
+    assert second.get_json()["status"] != "submitted"  # routed on its own instead (a duplicate waits)
+
+
 def test_duplicate_window_is_72_hours(app, submit, monkeypatch):
     from app.common import clock
 
@@ -129,7 +162,7 @@ def test_flags_for_staff(app, submit, monkeypatch):
     assert stale.get_json()["flags"] == ["stale_photo"]
 
     reused = submit(photos=[(old, "c.jpg")], category="illegal_ads")
-    assert "reused_photo" in reused.get_json()["flags"]
+    assert reused.get_json()["flags"] == ["stale_photo", "reused_photo"]  # in the order staff see them
 
     outside = submit(at=OUTSIDE, photos=[(phone_photo(seed=22, at=OUTSIDE), "d.jpg")])
     assert outside.status_code == 201
