@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 from app.auth.models import Role
 from app.common.auth import roles_required
 from app.common.db import reading_only
+from app.common.uploads import upload_bytes
 from app.photos.service import photo_limits, photo_store, photo_workers
 from app.reports import handling
 from app.reports.presenter import present_report
@@ -76,7 +77,7 @@ def dispatch(body, report_id):
 def resolve(form, files, report_id):
     """Fixed: multipart with `photo` (one after-photo, required) and `note`."""
     return _done(handling.resolve(actor=current_user, report_id=report_id, note=form["note"],
-                                  photos=[f.read() for f in files["photo"]], store=photo_store(),
+                                  photos=[upload_bytes(f) for f in files["photo"]], store=photo_store(),
                                   limits=photo_limits(), workers=photo_workers()))
 
 

@@ -12,6 +12,7 @@ from app.auth.models import Role
 from app.common.auth import roles_required
 from app.common.db import reading_only
 from app.common.pagination import paginate
+from app.common.uploads import upload_bytes
 from app.errors import ValidationFailed
 from app.extensions import limiter
 from app.photos.service import photo_limits, photo_store, photo_workers
@@ -76,7 +77,7 @@ def _policy() -> service.SubmitPolicy:
 @blp.doc(parameters=[_IDEMPOTENCY_DOC], requestBody=multipart_body(ReportUploadSchema))
 def submit(form, files):
     """Report a hazard: multipart with 1–6 photos (JPEG, PNG, WebP, HEIC)."""
-    photos = [upload.read() for upload in files["photos"]]
+    photos = [upload_bytes(upload) for upload in files["photos"]]
     submission = service.submit_report(
         rider=current_user, fields=form, photos=photos, idempotency_key=_idempotency_key(),
         store=photo_store(), workers=photo_workers(), policy=_policy())
