@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import Role, User
+from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
@@ -57,7 +59,7 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
             earlier = _earlier_submission(rider.id, idempotency_key, lambda: _fingerprint(fields, photos))
             if earlier is not None:
                 return Submission(report=earlier, replayed=True)
-        get_active_category(fields["category"])
+        category = get_active_category(fields["category"])  # held: routing's push names it
         commit_keeping_loaded(db.session())  # hold no transaction while photos are decoded
     with intake.photo_intake(photos, limits=policy.photo_limits, store=store, workers=workers) as incoming:
         # The photo threads decode; meanwhile this thread does what needs no pixels.
@@ -68,7 +70,7 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
                                  lon=fields["lon"], now=clock.utcnow(), policy=policy.screening)
             commit_keeping_loaded(db.session())
         try:
-            report = _record_report(rider=rider, fields=fields, chain=chain, lookback=lookback,
+            report = _record_report(rider=rider, category=category, fields=fields, chain=chain, lookback=lookback,
                                     incoming=incoming, idempotency=(idempotency_key, fingerprint),
                                     policy=policy)
         except _KeyTaken:
@@ -86,7 +88,7 @@ class _KeyTaken(Exception):
     pass
 
 
-def _record_report(*, rider: User, fields: dict[str, Any], chain: list[Area], lookback: Lookback,
+def _record_report(*, rider: User, category: Category, fields: dict[str, Any], chain: list[Area], lookback: Lookback,
                    incoming: intake.PhotoIntake, idempotency: tuple[str | None, str],
                    policy: SubmitPolicy) -> Report:
     """One transaction: the report, its first event, its routing, its photos, the idempotency claim.
@@ -99,7 +101,7 @@ def _record_report(*, rider: User, fields: dict[str, Any], chain: list[Area], lo
     captured_at = fields["captured_at"].astimezone(UTC) if fields.get("captured_at") else None
     original = still_open(lookback.original)
     report = Report(
-        reporter_id=rider.id, category_code=fields["category"], status=Status.SUBMITTED,
+        reporter_id=rider.id, category_code=category.code, status=Status.SUBMITTED,
         lat=lat, lon=lon, description=fields.get("description"), address=fields.get("address"),
         captured_at=captured_at,
         area_code=chain[0].code if chain else None,
@@ -118,8 +120,10 @@ def _record_report(*, rider: User, fields: dict[str, Any], chain: list[Area], lo
     flags = with_reuse_flag(report.flags, incoming.phashes())
     if flags != report.flags:
         report.flags = flags
-    db.session.add_all([intake.photo_row(report.id, photo, kind="report") for photo in incoming.stored()])
+    photos = [intake.photo_row(report.id, photo, kind="report") for photo in incoming.stored()]
+    db.session.add_all(photos)
     db.session.flush()
+    set_committed_value(report, "photos", photos)  # a new report has no others: no query to load them
     _claim_key(idempotency, rider=rider, report=report)
     commit_keeping_loaded(db.session())  # all of it was written just now: nothing to re-read
     return report

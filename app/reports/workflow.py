@@ -127,8 +127,11 @@ def transition(*, report_id: int, action: Action, actor: User | None, note: str 
     rule = _rule_for(report, action)
     now, from_status, version = clock.utcnow(), report.status, report.version
     values = {"status": rule.to, "updated_at": now, "version": version + 1, **(changes or {})}
+    # No ORM synchronisation (it evaluates the WHERE against the session's objects): the loop
+    # below sets exactly what was written on the one instance concerned.
     moved = db.session.execute(
-        update(Report).where(Report.id == report.id, Report.version == version).values(**values)
+        update(Report).where(Report.id == report.id, Report.version == version).values(**values),
+        execution_options={"synchronize_session": False},
     ).rowcount
     if not moved:  # someone else changed the report since we read it
         current = db.session.get(Report, report_id, populate_existing=True)
