@@ -224,6 +224,9 @@ def open_checked(raw: bytes, *, kind: str, limits: PhotoLimits) -> Image.Image:
         raise PhotoTooManyPixels(details={"max_pixels": limits.max_pixels}) from error
     except _DECODE_ERRORS as error:  # UnidentifiedImageError is an OSError
         raise CorruptPhoto() from error
+    # Feed the decoder the whole file in one call (not 64 KiB per call): it then takes the GIL back
+    # once, not once per block, so a busy request thread cannot stall a decode on a photo thread.
+    image.decodermaxblock = max(len(raw), image.decodermaxblock)
     width, height = image.size
     if width < 1 or height < 1:
         image.close()

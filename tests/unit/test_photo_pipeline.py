@@ -299,3 +299,26 @@ def test_a_multi_picture_jpeg_from_a_phone_is_a_jpeg_and_draft_decoded(monkeypat
 
     assert decoded_sizes == [("MPO", (400, 300))]
     assert photo.source_format == "jpeg" and photo.exif_lat == pytest.approx(YINCHUAN[0], abs=1e-5)
+
+
+def test_a_photo_is_decoded_in_one_call_that_releases_the_gil_once(monkeypatch) -> None:
+    data = images.jpeg_bytes(2400, 1800, quality=95)  # several 64 KiB blocks of JPEG data
+    assert len(data) > 4 * 65536
+    calls = []
+    real_getdecoder = Image._getdecoder
+
+    class CountingDecoder:
+        def __init__(self, decoder) -> None:  # type: ignore[no-untyped-def]
+            self._decoder = decoder
+
+        def decode(self, buffer):  # type: ignore[no-untyped-def]
+            calls.append(len(buffer))
+            return self._decoder.decode(buffer)
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(self._decoder, name)
+
+    monkeypatch.setattr(Image, "_getdecoder", lambda *args: CountingDecoder(real_getdecoder(*args)))
+    photo = process_photo(data)
+    assert len(calls) == 1 and calls[0] > len(data) // 2
+    assert (photo.width, photo.height) == (2048, 1536)
