@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask, request
 
 from app.common.fields import RowIdConverter
-from app.common.uploads import InMemoryUploadsRequest, LargeBodyReads
+from app.common.uploads import InMemoryUploadsRequest
 from config import Config, config_from_env
 
 # Each domain's blueprint, as "module:attribute"; imported lazily so a domain owns its routes.
@@ -31,7 +31,6 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
     app.config.from_object(config)
     app.request_class = InMemoryUploadsRequest
-    app.wsgi_app = LargeBodyReads(app.wsgi_app)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     Path(app.config["UPLOAD_DIR"]).mkdir(parents=True, exist_ok=True)
     app.json.ensure_ascii = False  # Chinese names stay readable in responses
