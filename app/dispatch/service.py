@@ -10,8 +10,7 @@ from app.auth.models import User
 from app.common import clock
 from app.extensions import db
 from app.geo import service as geo
-from app.geo.models import WorkerPresence
-from app.geo.nearest import nearest_available_worker
+from app.geo.nearest import lock_if_still_available, nearest_available_worker
 from app.reports.models import Report, ReportEvent, Status
 from app.reports.workflow import Action, transition
 
@@ -30,17 +29,27 @@ def open_caseload(user_ids: Sequence[int]) -> Mapping[int, int]:
     return {user_id: count for user_id, count in rows}
 
 
-def route_report(*, report: Report, new: bool = False) -> Report:
+def nearest_candidate(*, lat: float, lon: float, community: str | None) -> tuple[User, float] | None:
+    """The nearest available worker for a report about to be recorded, searched before its write
+    transaction begins (reads only); route_report re-checks them under its lock."""
+    if community is None:
+        return None
+    return nearest_available_worker(lat, lon, community=community, caseload_of=open_caseload)
+
+
+def route_report(*, report: Report, new: bool = False,
+                 candidate: tuple[User, float] | None = None) -> Report:
     """Assign a `submitted` report to the nearest available worker, else the grid's responsible
     worker, else escalate it to the district (unrouted). Flushes; the caller commits. `new`: the
-    report was inserted in this transaction (no worker has let it go; nothing to re-read)."""
+    report was inserted in this transaction (no worker has let it go; nothing to re-read).
+    `candidate`: nearest_candidate's answer for it, tried first (else the search runs here)."""
     written = report if new else None
     excluded = set() if new else _workers_who_let_go(report.id)
     if report.assign_attempts >= _max_attempts() or report.community_code is None:
         reason = "多次派单未被接收" if report.community_code else "不在任何网格内，未能自动派单"
         return transition(report_id=report.id, action=Action.ESCALATE, actor=None, note=reason,
                           written=written)
-    found = _nearest_under_cap(report, excluded)
+    found = _nearest_under_cap(report, excluded, first=candidate)
     if found is None:
         chain = geo.area_chain(code=report.area_code) if report.area_code else []
         responsible = geo.responsible_worker_for(chain, caseload_of=open_caseload)
@@ -57,22 +66,27 @@ def route_report(*, report: Report, new: bool = False) -> Report:
         data={"worker_id": worker.id, "distance_m": distance}, written=written)
 
 
-def _nearest_under_cap(report: Report, excluded: set[int]) -> tuple[User, float] | None:
-    """The nearest worker, re-checked under a lock on their presence row so that concurrent
-    submissions cannot push anyone over the cap (SQLite serialises writers anyway)."""
+def _nearest_under_cap(report: Report, excluded: set[int],
+                       first: tuple[User, float] | None = None) -> tuple[User, float] | None:
+    """The nearest worker, re-checked under a lock on their presence row, so that concurrent
+    submissions cannot push anyone over the cap (SQLite serialises writers anyway) and a worker
+    found before the lock who has gone off duty since is not chosen."""
     cap = int(current_app.config["WORKER_CASELOAD_CAP"])
+    community = report.community_code or ""
     skip = set(excluded)
+    found = first if first is not None and first[0].id not in skip else None
     while True:
-        found = nearest_available_worker(report.lat, report.lon, community=report.community_code,
-                                         exclude=skip, caseload_of=open_caseload)
         if found is None:
-            return None
+            found = nearest_available_worker(report.lat, report.lon, community=community,
+                                             exclude=skip, caseload_of=open_caseload)
+            if found is None:
+                return None
         worker, _ = found
-        db.session.execute(select(WorkerPresence.user_id).where(
-            WorkerPresence.user_id == worker.id).with_for_update())
-        if open_caseload([worker.id]).get(worker.id, 0) < cap:
+        if lock_if_still_available(worker.id, community=community) \
+                and open_caseload([worker.id]).get(worker.id, 0) < cap:
             return found
         skip.add(worker.id)
+        found = None
 
 
 def _workers_who_let_go(report_id: int) -> set[int]:

@@ -108,19 +108,7 @@ class _Search:
 
     def _statement(self, box: BBox | None) -> Any:
         presence = WorkerPresence
-        stmt = (
-            select(presence.user_id, presence.lat, presence.lon)
-            .join(User, User.id == presence.user_id)
-            .where(
-                presence.on_duty == true(),
-                presence.community_code == self.community,
-                presence.located_at >= self.cutoff,
-                # The copy in presence may lag a move between communities; the account decides.
-                User.area_code == self.community,
-                User.role == Role.GRID_WORKER,
-                User.status == UserStatus.ACTIVE,
-            )
-        )
+        stmt = _available(select(presence.user_id, presence.lat, presence.lon), self.community, self.cutoff)
         if box is not None:
             stmt = stmt.where(
                 presence.lat.between(box.min_lat, box.max_lat),
@@ -129,3 +117,26 @@ class _Search:
         if self.exclude:
             stmt = stmt.where(presence.user_id.not_in(self.exclude))
         return stmt
+
+
+def lock_if_still_available(worker_id: int, *, community: str, fresh_minutes: int | None = None) -> bool:
+    """Lock the worker's presence row (FOR UPDATE on PostgreSQL) if they still pass the search's
+    filters, the caseload aside: the re-check, under the lock, of a search made earlier."""
+    cutoff = clock.utcnow() - timedelta(minutes=setting("PRESENCE_FRESH_MINUTES", fresh_minutes))
+    stmt = _available(select(WorkerPresence.user_id), community, cutoff).where(
+        WorkerPresence.user_id == worker_id).with_for_update(of=WorkerPresence)
+    return db.session.execute(stmt).first() is not None
+
+
+def _available(stmt: Any, community: str, cutoff: datetime) -> Any:
+    """`stmt` over worker presence, kept to the on-duty, fresh, active grid workers of a community."""
+    presence = WorkerPresence
+    return stmt.join(User, User.id == presence.user_id).where(
+        presence.on_duty == true(),
+        presence.community_code == community,
+        presence.located_at >= cutoff,
+        # The copy in presence may lag a move between communities; the account decides.
+        User.area_code == community,
+        User.role == Role.GRID_WORKER,
+        User.status == UserStatus.ACTIVE,
+    )

@@ -17,7 +17,7 @@ from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
-from app.dispatch.service import route_report
+from app.dispatch.service import nearest_candidate, route_report
 from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
@@ -68,11 +68,14 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
             chain = geo.locate(lat=fields["lat"], lon=fields["lon"])
             lookback = look_back(reporter_id=rider.id, category=fields["category"], lat=fields["lat"],
                                  lon=fields["lon"], now=clock.utcnow(), policy=policy.screening)
+            # Who would take it (a duplicate is not routed): re-checked under the write lock.
+            candidate = None if lookback.original else nearest_candidate(
+                lat=fields["lat"], lon=fields["lon"], community=_code_at(chain, Level.COMMUNITY))
             commit_keeping_loaded(db.session())
         try:
-            report = _record_report(rider=rider, category=category, fields=fields, chain=chain, lookback=lookback,
-                                    incoming=incoming, idempotency=(idempotency_key, fingerprint),
-                                    policy=policy)
+            report = _record_report(rider=rider, category=category, fields=fields, chain=chain,
+                                    lookback=lookback, candidate=candidate, incoming=incoming,
+                                    idempotency=(idempotency_key, fingerprint), policy=policy)
         except _KeyTaken:
             # Another attempt with this key won the race; answer with what it created.
             db.session.rollback()
@@ -88,9 +91,9 @@ class _KeyTaken(Exception):
     pass
 
 
-def _record_report(*, rider: User, category: Category, fields: dict[str, Any], chain: list[Area], lookback: Lookback,
-                   incoming: intake.PhotoIntake, idempotency: tuple[str | None, str],
-                   policy: SubmitPolicy) -> Report:
+def _record_report(*, rider: User, category: Category, fields: dict[str, Any], chain: list[Area],
+                   lookback: Lookback, candidate: tuple[User, float] | None, incoming: intake.PhotoIntake,
+                   idempotency: tuple[str | None, str], policy: SubmitPolicy) -> Report:
     """One transaction: the report, its first event, its routing, its photos, the idempotency claim.
     It begins once the photos are decoded (their EXIF screens it), checks their perceptual hashes
     once the thumbnails exist, and waits for their files only at the end: the thumbnails, the JPEG
@@ -114,7 +117,7 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], c
     db.session.flush()
     workflow.record_submission(report=report, actor=rider)
     if original is None:
-        route_report(report=report, new=True)
+        route_report(report=report, new=True, candidate=candidate)
     elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
         points.award_for_confirmation(report=report)
     flags = with_reuse_flag(report.flags, incoming.phashes())

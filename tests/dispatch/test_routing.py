@@ -43,6 +43,56 @@ def test_concurrent_submissions_never_push_a_worker_over_the_cap(app, mapped, ri
     assert mine["total"] == 2
 
 
+def test_the_nearest_worker_going_off_duty_while_the_photo_decodes_is_passed_over(app, submit, staff,
+                                                                                    monkeypatch):
+    # The nearest worker is looked up while the photo decodes, before the write transaction; they
+    # go off duty in between: the report goes to the next one, not to someone no longer on duty.
+    from app.auth.models import User
+    from app.extensions import db
+    from app.geo.presence import set_duty
+    from app.photos import background
+    from app.reports import service
+
+    looked_up = threading.Event()
+    real_candidate, real_decode = service.nearest_candidate, background.decode_photo
+
+    def candidate_noting_it(**kwargs):
+        found = real_candidate(**kwargs)
+        assert found is not None and found[0].id == staff["near"].id
+        looked_up.set()
+        return found
+
+    def decode_after_the_worker_left(data, **kwargs):
+        assert looked_up.wait(timeout=10)
+        with app.app_context():
+            set_duty(worker=db.session.get(User, staff["near"].id), on_duty=False)
+        return real_decode(data, **kwargs)
+
+    monkeypatch.setattr(service, "nearest_candidate", candidate_noting_it)
+    monkeypatch.setattr(background, "decode_photo", decode_after_the_worker_left)
+    report = submit().get_json()
+    assert looked_up.is_set()
+    assert report["status"] == "assigned" and report["assigned_to"]["id"] == staff["far"].id
+
+
+def test_a_candidate_found_early_is_still_held_to_the_cap(app, submit, staff, monkeypatch):
+    from app.auth.models import User
+    from app.extensions import db
+    from app.reports import service
+
+    monkeypatch.setitem(app.config, "WORKER_CASELOAD_CAP", 1)
+    first = submit().get_json()
+    assert first["assigned_to"]["id"] == staff["near"].id
+    with app.app_context():
+        near = db.session.get(User, staff["near"].id)
+        db.session.expunge(near)
+    # As if the search had run before the first report took the near worker's only place.
+    monkeypatch.setattr(service, "nearest_candidate", lambda **kwargs: (near, 55.0))
+    second = submit(at=(IN_WEST[0] + 0.001, IN_WEST[1]),
+                    photos=[(phone_photo(seed=3, at=(IN_WEST[0] + 0.001, IN_WEST[1])), "b.jpg")]).get_json()
+    assert second["assigned_to"]["id"] == staff["far"].id
+
+
 def test_no_one_on_duty_goes_to_the_grids_responsible_worker(app, client, mapped, submit):
     responsible = make_user(app, Role.GRID_WORKER, area_code=mapped, name="责任网格员")
     admin = make_user(app, Role.ADMIN)
