@@ -4,7 +4,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import User
 from app.extensions import db
@@ -76,10 +77,17 @@ def _timeline(report: Report) -> list[dict[str, Any]]:
 
 
 def _people(ids: set[int | None]) -> dict[int, User]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+    """The users with these ids: those the session holds already (the viewer, a worker just
+    assigned) without a query, the others in one."""
+    people: dict[int, User] = {}
+    for user_id in {i for i in ids if i is not None}:
+        loaded = db.session.identity_map.get(identity_key(User, user_id))
+        if loaded is not None and not inspect(loaded).expired_attributes:
+            people[user_id] = loaded
+    missing = {i for i in ids if i is not None} - people.keys()
+    if missing:
+        people.update((u.id, u) for u in db.session.scalars(select(User).where(User.id.in_(missing))))
+    return people
 
 
 def _brief(user: User | None) -> dict[str, Any] | None:

@@ -161,11 +161,11 @@ def check_allowed(*, report_id: int, action: Action, actor: User | None,
 
 
 def record_submission(*, report: Report, actor: User) -> ReportEvent:
-    """The first event of every timeline: the rider's submission."""
+    """The first event of every timeline: the rider's submission (written by the caller's next
+    flush, together with what routing writes)."""
     event = ReportEvent(report_id=report.id, action="submit", from_status=None,
                         to_status=Status.SUBMITTED, actor_id=actor.id, at=clock.utcnow())
     db.session.add(event)
-    db.session.flush()
     return event
 
 
