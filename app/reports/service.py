@@ -64,18 +64,11 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
     with intake.photo_intake(photos, limits=policy.photo_limits, store=store, workers=workers) as incoming:
         # The photo threads decode; meanwhile this thread does what needs no pixels.
         fingerprint = _fingerprint(fields, photos)
-        with reading_only():
-            chain = geo.locate(lat=fields["lat"], lon=fields["lon"])
-            lookback = look_back(reporter_id=rider.id, category=fields["category"], lat=fields["lat"],
-                                 lon=fields["lon"], now=clock.utcnow(), policy=policy.screening)
-            # Who would take it (a duplicate is not routed): re-checked under the write lock.
-            candidate = None if lookback.original else nearest_candidate(
-                lat=fields["lat"], lon=fields["lon"], community=_code_at(chain, Level.COMMUNITY))
-            commit_keeping_loaded(db.session())
+        around = _look_around(rider=rider, fields=fields, policy=policy)
         try:
-            report = _record_report(rider=rider, category=category, fields=fields, chain=chain,
-                                    lookback=lookback, candidate=candidate, incoming=incoming,
-                                    idempotency=(idempotency_key, fingerprint), policy=policy)
+            report = _record_report(rider=rider, category=category, fields=fields, around=around,
+                                    incoming=incoming, idempotency=(idempotency_key, fingerprint),
+                                    policy=policy)
         except _KeyTaken:
             # Another attempt with this key won the race; answer with what it created.
             db.session.rollback()
@@ -84,16 +77,38 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
                 raise
             return Submission(report=earlier, replayed=True)
         incoming.keep()
-    return Submission(report=report, replayed=False, areas=chain)
+    return Submission(report=report, replayed=False, areas=around.chain)
 
 
 class _KeyTaken(Exception):
     pass
 
 
-def _record_report(*, rider: User, category: Category, fields: dict[str, Any], chain: list[Area],
-                   lookback: Lookback, candidate: tuple[User, float] | None, incoming: intake.PhotoIntake,
-                   idempotency: tuple[str | None, str], policy: SubmitPolicy) -> Report:
+@dataclass(frozen=True)
+class _Surroundings:
+    """What the database says about a report before it is written."""
+
+    chain: list[Area]  # the areas its point lies in, smallest first
+    lookback: Lookback  # the open report it duplicates, the rider's recent reports
+    candidate: tuple[User, float] | None  # the nearest available worker (re-checked under the lock)
+
+
+def _look_around(*, rider: User, fields: dict[str, Any], policy: SubmitPolicy) -> _Surroundings:
+    """Reads only, made while the photos decode and outside the write transaction."""
+    lat, lon = fields["lat"], fields["lon"]
+    with reading_only():
+        chain = geo.locate(lat=lat, lon=lon)
+        lookback = look_back(reporter_id=rider.id, category=fields["category"], lat=lat, lon=lon,
+                             now=clock.utcnow(), policy=policy.screening)
+        candidate = None if lookback.original else nearest_candidate(  # a duplicate is not routed
+            lat=lat, lon=lon, community=_code_at(chain, Level.COMMUNITY))
+        commit_keeping_loaded(db.session())
+    return _Surroundings(chain=chain, lookback=lookback, candidate=candidate)
+
+
+def _record_report(*, rider: User, category: Category, fields: dict[str, Any], around: _Surroundings,
+                   incoming: intake.PhotoIntake, idempotency: tuple[str | None, str],
+                   policy: SubmitPolicy) -> Report:
     """One transaction: the report, its first event, its routing, its photos, the idempotency claim.
     It begins once the photos are decoded (their EXIF screens it), checks their perceptual hashes
     once the thumbnails exist, and waits for their files only at the end: the thumbnails, the JPEG
@@ -102,7 +117,7 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], c
     now = clock.utcnow()
     lat, lon = fields["lat"], fields["lon"]
     captured_at = fields["captured_at"].astimezone(UTC) if fields.get("captured_at") else None
-    original = still_open(lookback.original)
+    chain, original = around.chain, still_open(around.lookback.original)
     report = Report(
         reporter_id=rider.id, category_code=category.code, status=Status.SUBMITTED,
         lat=lat, lon=lon, description=fields.get("description"), address=fields.get("address"),
@@ -110,14 +125,14 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], c
         area_code=chain[0].code if chain else None,
         community_code=_code_at(chain, Level.COMMUNITY), district_code=_code_at(chain, Level.DISTRICT),
         duplicate_of_id=original.id if original else None,
-        flags=flags_for(lookback=lookback, lat=lat, lon=lon, captured_at=captured_at,
+        flags=flags_for(lookback=around.lookback, lat=lat, lon=lon, captured_at=captured_at,
                         photos=decoded, located=bool(chain), now=now, policy=policy.screening),
     )
     db.session.add(report)
     db.session.flush()
     workflow.record_submission(report=report, actor=rider)
     if original is None:
-        route_report(report=report, new=True, candidate=candidate)
+        route_report(report=report, new=True, candidate=around.candidate)
     elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
         points.award_for_confirmation(report=report)
     flags = with_reuse_flag(report.flags, incoming.phashes())
