@@ -147,18 +147,10 @@ def process_photo(
     limits: PhotoLimits = PhotoLimits(),
     default_tz: tzinfo = CHINA_STANDARD_TIME,
 ) -> ProcessedPhoto:
-    """Check, read, orient, shrink and re-encode one uploaded photo; raises the photo AppErrors."""
-    return encode_photo(analyse_photo(data, limits=limits, default_tz=default_tz), limits=limits)
-
-
-def analyse_photo(
-    data: bytes | BinaryIO,
-    *,
-    limits: PhotoLimits = PhotoLimits(),
-    default_tz: tzinfo = CHINA_STANDARD_TIME,
-) -> AnalysedPhoto:
-    """The first half of process_photo: decode_photo, then analyse_decoded."""
-    return analyse_decoded(decode_photo(data, limits=limits, default_tz=default_tz), limits=limits)
+    """Check, read, orient, shrink and re-encode one uploaded photo; raises the photo AppErrors.
+    The same three steps the photo threads take for a submission, one after the other."""
+    decoded = decode_photo(data, limits=limits, default_tz=default_tz)
+    return encode_photo(analyse_decoded(decoded, limits=limits), limits=limits)
 
 
 def decode_photo(
