@@ -81,7 +81,7 @@ class PhotoJob:
         except BaseException as error:
             self.phash.set_exception(error)
             raise
-        self.phash.set_result(analysed.phash)
+        self.phash.set_result(analysed.facts.phash)
         thumbnail, thumbnail_file = self._encode_and_store(analysed.thumbnail, self._limits.thumb_quality)
         return thumbnail, thumbnail_file, analysed.facts  # the facts only: no pixels outlive the task
 

@@ -120,25 +120,7 @@ class AnalysedPhoto:
 
     image: Image.Image = field(repr=False)
     thumbnail: Image.Image = field(repr=False)
-    source_format: str
-    phash: str
-    exif_lat: float | None
-    exif_lon: float | None
-    captured_at: datetime | None
-
-    @property
-    def width(self) -> int:
-        return self.image.width
-
-    @property
-    def height(self) -> int:
-        return self.image.height
-
-    @property
-    def facts(self) -> PhotoFacts:
-        return PhotoFacts(width=self.width, height=self.height, source_format=self.source_format,
-                          phash=self.phash, exif_lat=self.exif_lat, exif_lon=self.exif_lon,
-                          captured_at=self.captured_at)
+    facts: PhotoFacts
 
 
 def process_photo(
@@ -178,15 +160,15 @@ def analyse_decoded(decoded: DecodedPhoto, *, limits: PhotoLimits = PhotoLimits(
     """The thumbnail and the perceptual hash of a decoded photo."""
     image = decoded.image
     thumbnail = image.resize(fit_within(image.size, limits.thumb_edge), Image.Resampling.LANCZOS, reducing_gap=1.5)
-    return AnalysedPhoto(
-        image=image,
-        thumbnail=thumbnail,
+    return AnalysedPhoto(image=image, thumbnail=thumbnail, facts=PhotoFacts(
+        width=image.width,
+        height=image.height,
         source_format=decoded.source_format,
         phash=str(imagehash.phash(thumbnail)),  # the thumbnail is plenty for a 32x32 DCT, and cheap
         exif_lat=decoded.metadata.lat,
         exif_lon=decoded.metadata.lon,
         captured_at=decoded.metadata.captured_at,
-    )
+    ))
 
 
 def encode_photo(analysed: AnalysedPhoto, *, limits: PhotoLimits = PhotoLimits()) -> ProcessedPhoto:
