@@ -79,12 +79,13 @@ def _timeline(report: Report) -> list[dict[str, Any]]:
 def _people(ids: set[int | None]) -> dict[int, User]:
     """The users with these ids: those the session holds already (the viewer, a worker just
     assigned) without a query, the others in one."""
+    wanted = {i for i in ids if i is not None}
     people: dict[int, User] = {}
-    for user_id in {i for i in ids if i is not None}:
+    for user_id in wanted:
         loaded = db.session.identity_map.get(identity_key(User, user_id))
         if loaded is not None and not inspect(loaded).expired_attributes:
             people[user_id] = loaded
-    missing = {i for i in ids if i is not None} - people.keys()
+    missing = wanted - people.keys()
     if missing:
         people.update((u.id, u) for u in db.session.scalars(select(User).where(User.id.in_(missing))))
     return people
