@@ -15,10 +15,13 @@ from tests import images
 def test_no_more_photos_are_decoded_at_once_than_there_are_threads(tmp_path: Path, monkeypatch) -> None:
     workers, store = PhotoWorkers(2), PhotoStore(tmp_path)
     decodes, decodes_lock, two_decoded = [], threading.Lock(), threading.Event()
-    may_encode = threading.Event()
+    may_decode, may_encode = threading.Event(), threading.Event()
     real_decode, real_encode = background.decode_photo, background.encode_jpeg
 
     def counting_decode(data, **kwargs):
+        # Held until both first jobs are queued: otherwise a fast first decode could queue its
+        # image task ahead of the second job, and with encoding held the second would never start.
+        assert may_decode.wait(timeout=10)
         with decodes_lock:
             decodes.append(data)
             if len(decodes) == 2:
@@ -31,15 +34,17 @@ def test_no_more_photos_are_decoded_at_once_than_there_are_threads(tmp_path: Pat
 
     monkeypatch.setattr(background, "decode_photo", counting_decode)
     monkeypatch.setattr(background, "encode_jpeg", encode_when_allowed)
-    jobs: list[PhotoJob] = []
     photos = [images.jpeg_bytes(64, 48, seed=seed) for seed in range(3)]
-    starter = threading.Thread(target=lambda: jobs.extend(
-        PhotoJob(data, limits=PhotoLimits(), store=store, workers=workers) for data in photos), daemon=True)
-    starter.start()
+    jobs = [PhotoJob(data, limits=PhotoLimits(), store=store, workers=workers) for data in photos[:2]]
+    may_decode.set()
     assert two_decoded.wait(timeout=10)
+
+    starter = threading.Thread(target=lambda: jobs.append(
+        PhotoJob(photos[2], limits=PhotoLimits(), store=store, workers=workers)), daemon=True)
+    starter.start()
     starter.join(timeout=0.3)
     # Two photos are held decoded until their files are written: the third waits for a slot.
-    assert starter.is_alive() and len(decodes) == 2
+    assert starter.is_alive() and len(decodes) == 2 and len(jobs) == 2
 
     may_encode.set()
     starter.join(timeout=10)
