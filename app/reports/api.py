@@ -14,7 +14,7 @@ from app.common.db import reading_only
 from app.common.pagination import paginate
 from app.common.uploads import upload_bytes
 from app.errors import ValidationFailed
-from app.extensions import limiter
+from app.extensions import db, limiter
 from app.photos.service import photo_limits, photo_store, photo_workers
 from app.reports import service
 from app.reports.presenter import present_report, present_reports
@@ -65,6 +65,7 @@ def _policy() -> service.SubmitPolicy:
             duplicate_window=timedelta(hours=config["DUPLICATE_WINDOW_HOURS"]),
             exif_far_m=config["EXIF_FAR_M"], stale_after=timedelta(hours=config["STALE_PHOTO_HOURS"]),
             burst_count=config["BURST_REPORTS"], burst_window=timedelta(minutes=config["BURST_MINUTES"])),
+        write_while_decoding=db.engine.dialect.name != "sqlite",
     )
 
 

@@ -73,30 +73,45 @@ def still_open(original: Report | None) -> Report | None:
 FLAGS = ("outside_service_area", "exif_far_from_claim", "stale_photo", "reused_photo", "burst")
 
 
-def flags_for(*, lookback: Lookback, lat: float, lon: float, captured_at: datetime | None,
-              photos: Sequence[PhotoMetadata], located: bool, now: datetime,
+def flags_for(*, lookback: Lookback, captured_at: datetime | None, located: bool, now: datetime,
               policy: ScreeningPolicy) -> list[str]:
-    """Flags shown to staff that the photos' EXIF and the rider's history tell (with_reuse_flag
-    needs the pixels); none of them blocks the report."""
+    """Flags shown to staff that the report's own fields and the rider's history tell, known before
+    its photos are decoded (with_photo_flags and with_reuse_flag add theirs); none blocks the report."""
     flags = []
     if not located:
         flags.append("outside_service_area")
-    if any(p.lat is not None and p.lon is not None
-           and geodesic_m(lat, lon, p.lat, p.lon) > policy.exif_far_m for p in photos):
-        flags.append("exif_far_from_claim")
-    times = [t for t in [captured_at, *(p.captured_at for p in photos)] if t is not None]
-    if any(t < now - policy.stale_after for t in times):
+    if captured_at is not None and _stale(captured_at, now=now, policy=policy):
         flags.append("stale_photo")
     if lookback.recent_by_reporter + 1 >= policy.burst_count:
         flags.append("burst")
     return flags
 
 
+def with_photo_flags(flags: Sequence[str], photos: Sequence[PhotoMetadata], *, lat: float, lon: float,
+                     now: datetime, policy: ScreeningPolicy) -> list[str]:
+    """`flags`, plus what the photos' EXIF tells: taken far from the claimed point, or long ago."""
+    found = set(flags)
+    if any(p.lat is not None and p.lon is not None
+           and geodesic_m(lat, lon, p.lat, p.lon) > policy.exif_far_m for p in photos):
+        found.add("exif_far_from_claim")
+    if any(p.captured_at is not None and _stale(p.captured_at, now=now, policy=policy) for p in photos):
+        found.add("stale_photo")
+    return _in_order(found)
+
+
 def with_reuse_flag(flags: Sequence[str], phashes: Collection[str]) -> list[str]:
     """`flags`, plus reused_photo if an earlier report holds a photo with the same perceptual hash."""
     if not _photo_used_before(phashes):
         return list(flags)
-    return sorted({*flags, "reused_photo"}, key=FLAGS.index)
+    return _in_order({*flags, "reused_photo"})
+
+
+def _in_order(flags: Collection[str]) -> list[str]:
+    return sorted(flags, key=FLAGS.index)
+
+
+def _stale(captured_at: datetime, *, now: datetime, policy: ScreeningPolicy) -> bool:
+    return captured_at < now - policy.stale_after
 
 
 def _photo_used_before(phashes: Collection[str]) -> bool:

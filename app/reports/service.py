@@ -28,7 +28,15 @@ from app.photos.threads import PhotoWorkers
 from app.points import service as points
 from app.reports import intake, workflow
 from app.reports.models import IdempotencyRecord, Report, ReportPhoto, Status
-from app.reports.screening import Lookback, ScreeningPolicy, flags_for, look_back, still_open, with_reuse_flag
+from app.reports.screening import (
+    Lookback,
+    ScreeningPolicy,
+    flags_for,
+    look_back,
+    still_open,
+    with_photo_flags,
+    with_reuse_flag,
+)
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -38,6 +46,10 @@ class SubmitPolicy:
     max_photos: int = 6
     photo_limits: PhotoLimits = field(default_factory=PhotoLimits)
     screening: ScreeningPolicy = field(default_factory=ScreeningPolicy)
+    # Begin the report's write transaction while its photos decode, not after. Right where writers
+    # lock rows (PostgreSQL): the routing's round trips then run beside the decode. Not on SQLite,
+    # whose one write lock would be held through the decode, queueing every other writer behind it.
+    write_while_decoding: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,10 +122,11 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], a
                    incoming: intake.PhotoIntake, idempotency: tuple[str | None, str],
                    policy: SubmitPolicy) -> Report:
     """One transaction: the report, its first event, its routing, its photos, the idempotency claim.
-    It begins once the photos are decoded (their EXIF screens it), checks their perceptual hashes
-    once the thumbnails exist, and waits for their files only at the end: the thumbnails, the JPEG
-    encoding and the writes overlap with the screening and routing."""
-    decoded = incoming.decoded()
+    It begins once the photos are decoded (or while they decode: policy.write_while_decoding), adds
+    the flags their EXIF and perceptual hashes raise as these come, and waits for their files only
+    at the end: the thumbnails, the JPEG encoding and the writes overlap with screening and routing."""
+    if not policy.write_while_decoding:
+        incoming.decoded()
     now = clock.utcnow()
     lat, lon = fields["lat"], fields["lon"]
     captured_at = fields["captured_at"].astimezone(UTC) if fields.get("captured_at") else None
@@ -125,8 +138,8 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], a
         area_code=chain[0].code if chain else None,
         community_code=_code_at(chain, Level.COMMUNITY), district_code=_code_at(chain, Level.DISTRICT),
         duplicate_of_id=original.id if original else None,
-        flags=flags_for(lookback=around.lookback, lat=lat, lon=lon, captured_at=captured_at,
-                        photos=decoded, located=bool(chain), now=now, policy=policy.screening),
+        flags=flags_for(lookback=around.lookback, captured_at=captured_at, located=bool(chain), now=now,
+                        policy=policy.screening),
     )
     db.session.add(report)
     db.session.flush()
@@ -135,7 +148,8 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], a
         route_report(report=report, new=True, candidate=around.candidate)
     elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
         points.award_for_confirmation(report=report)
-    flags = with_reuse_flag(report.flags, incoming.phashes())
+    flags = with_photo_flags(report.flags, incoming.decoded(), lat=lat, lon=lon, now=now, policy=policy.screening)
+    flags = with_reuse_flag(flags, incoming.phashes())
     if flags != report.flags:
         report.flags = flags
     photos = [intake.photo_row(report.id, photo, kind="report") for photo in incoming.stored()]

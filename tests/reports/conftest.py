@@ -14,6 +14,19 @@ from tests.images import jpeg_bytes
 from tests.mapdata import COMMUNITY, IN_WEST, load_small_map
 
 
+@pytest.fixture(params=[False, True], ids=["write-after-decoding", "write-while-decoding"])
+def write_timing(request, monkeypatch) -> bool:
+    """The report's write transaction begun once its photos are decoded (as on SQLite) and while
+    they decode (as on PostgreSQL), whichever database the suite runs on."""
+    import dataclasses
+
+    from app.reports import api
+
+    chosen = api._policy
+    monkeypatch.setattr(api, "_policy", lambda: dataclasses.replace(chosen(), write_while_decoding=request.param))
+    return request.param
+
+
 @pytest.fixture
 def mapped(app):
     load_small_map(app)

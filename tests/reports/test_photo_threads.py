@@ -13,6 +13,8 @@ from app.photos.threads import workers_with
 from tests.images import truncated_jpeg_bytes
 from tests.reports.conftest import count_reports, phone_photo, stored_files
 
+pytestmark = pytest.mark.usefixtures("write_timing")
+
 
 def test_a_reports_photos_are_cleaned_side_by_side(app, submit, monkeypatch):
     monkeypatch.setitem(app.config, "PHOTO_THREADS", 3)
@@ -177,6 +179,65 @@ def test_a_retry_is_answered_without_decoding_its_photos_again(app, submit, monk
     assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
     assert retry.get_json()["id"] == first.get_json()["id"]
     assert count_reports(app) == 1 and sorted(stored_files(app)) == files
+
+
+def test_writing_while_decoding_routes_the_report_before_its_photo_is_decoded(app, submit, staff,
+                                                                               write_timing, monkeypatch):
+    from app.reports import service
+
+    routed, decoded = threading.Event(), threading.Event()
+    real_decode, real_route = background.decode_photo, service.route_report
+    decoded_when_routed = []
+
+    def decode_noting_it(data, **kwargs):
+        routed.wait(timeout=0.5)  # in vain when the transaction waits for the decode
+        try:
+            return real_decode(data, **kwargs)
+        finally:
+            decoded.set()
+
+    def route_noting_it(**kwargs):
+        decoded_when_routed.append(decoded.is_set())
+        routed.set()
+        return real_route(**kwargs)
+
+    monkeypatch.setattr(background, "decode_photo", decode_noting_it)
+    monkeypatch.setattr(service, "route_report", route_noting_it)
+    response = submit()
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["assigned_to"]["id"] == staff["near"].id
+    assert decoded_when_routed == [not write_timing]
+
+
+def test_a_bad_photo_found_after_routing_leaves_no_trace(app, submit, staff, monkeypatch):
+    from app.extensions import db
+    from app.notifications.models import Notification, PushDelivery
+    from app.reports import service
+    from app.reports.models import ReportEvent
+
+    monkeypatch.setitem(app.config, "PHOTO_THREADS", 2)
+    routed = threading.Event()
+    bad = truncated_jpeg_bytes()
+    real_decode, real_route = background.decode_photo, service.route_report
+
+    def fail_late(data, **kwargs):
+        if data == bad:
+            routed.wait(timeout=0.5)  # with the write begun while decoding, the report is routed first
+        return real_decode(data, **kwargs)
+
+    def route_noting_it(**kwargs):
+        routed.set()
+        return real_route(**kwargs)
+
+    monkeypatch.setattr(background, "decode_photo", fail_late)
+    monkeypatch.setattr(service, "route_report", route_noting_it)
+    response = submit(photos=[(phone_photo(seed=40), "a.jpg"), (bad, "cut.jpg")])
+    assert response.status_code == 400 and response.get_json()["error"]["details"]["photo_index"] == 1
+    with app.app_context():
+        written = [db.session.query(model).count() for model in (ReportEvent, Notification, PushDelivery)]
+    assert count_reports(app) == 0 and written == [0, 0, 0]
+    _wait_until_idle(threads=2)
+    assert stored_files(app) == []
 
 
 @pytest.mark.parametrize("threads", [0, -1])

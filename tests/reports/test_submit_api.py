@@ -15,6 +15,7 @@ from tests.mapdata import COMMUNITY, DISTRICT, GRID_WEST, IN_EAST, IN_WEST, OUTS
 from tests.reports.conftest import count_reports, phone_photo, stored_files
 
 
+@pytest.mark.usefixtures("write_timing")
 def test_phone_report_is_located_cleaned_and_timelined(client, app, submit):
     photo = phone_photo(seed=1, orientation=6)  # stored landscape, shown portrait
     response = submit(photos=[(photo, "IMG_0001.jpg")], address="满春园小区3号楼")
@@ -76,6 +77,7 @@ def test_retry_with_the_same_key_returns_the_first_report(app, submit):
     assert count_reports(app) == 1
 
 
+@pytest.mark.usefixtures("write_timing")
 def test_concurrent_retries_create_one_report(app, rider_headers):
     photo = phone_photo(seed=6)
     results: list[tuple[int, int | None]] = []
@@ -98,6 +100,7 @@ def test_concurrent_retries_create_one_report(app, rider_headers):
     assert count_reports(app) == 1
 
 
+@pytest.mark.usefixtures("write_timing")
 def test_nearby_report_of_the_same_hazard_is_linked_as_duplicate(app, client, submit):
     first = submit(photos=[(phone_photo(seed=7), "a.jpg")]).get_json()
     near = (IN_WEST[0] + 0.0002, IN_WEST[1])  # ~22 m north
@@ -110,37 +113,39 @@ def test_nearby_report_of_the_same_hazard_is_linked_as_duplicate(app, client, su
     assert distant.get_json()["duplicate_of"] is None
 
 
+@pytest.mark.usefixtures("write_timing")
 def test_an_original_closed_while_the_photos_decode_is_not_linked(app, submit, monkeypatch):
     from sqlalchemy import update
 
     from app.extensions import db
-    from app.photos import background
     from app.reports import service
     from app.reports.models import Report
 
     first = submit(photos=[(phone_photo(seed=13), "a.jpg")]).get_json()
-    looked_back = threading.Event()
-    real_look_back, real_decode = service.look_back, background.decode_photo
+    real_look_back = service.look_back
 
-    def look_back_noting_it(**kwargs):
+    def look_back_then_close_the_original(**kwargs):
         found = real_look_back(**kwargs)
         assert found.original is not None and found.original.id == first["id"]
-        looked_back.set()
-        return found
-
-    def decode_after_the_original_closed(data, **kwargs):
-        assert looked_back.wait(timeout=10)
-        with app.app_context():  # staff reject the original meanwhile
+        with app.app_context():  # staff reject the original before the write transaction begins
             db.session.execute(update(Report).where(Report.id == first["id"]).values(status="rejected"))
             db.session.commit()
-        return real_decode(data, **kwargs)
+        return found
 
-    monkeypatch.setattr(service, "look_back", look_back_noting_it)
-    monkeypatch.setattr(background, "decode_photo", decode_after_the_original_closed)
+    monkeypatch.setattr(service, "look_back", look_back_then_close_the_original)
     second = submit(photos=[(phone_photo(seed=14), "b.jpg")])
     assert second.status_code == 201, second.get_json()
     assert second.get_json()["duplicate_of"] is None
     assert second.get_json()["status"] != "submitted"  # routed on its own instead (a duplicate waits)
+
+
+def test_the_database_decides_when_the_write_transaction_begins(app):
+    from app.extensions import db
+    from app.reports import api
+
+    with app.test_request_context():
+        # Row locks (PostgreSQL): begin while the photos decode. SQLite's one write lock: after.
+        assert api._policy().write_while_decoding is (db.engine.dialect.name != "sqlite")
 
 
 def test_duplicate_window_is_72_hours(app, submit, monkeypatch):
@@ -153,6 +158,7 @@ def test_duplicate_window_is_72_hours(app, submit, monkeypatch):
     assert second["duplicate_of"] is None and first["id"] != second["id"]
 
 
+@pytest.mark.usefixtures("write_timing")
 def test_flags_for_staff(app, submit, monkeypatch):
     far_away_exif = phone_photo(seed=20, at=IN_EAST)  # ~870 m from the claimed point
     assert submit(photos=[(far_away_exif, "a.jpg")]).get_json()["flags"] == ["exif_far_from_claim"]
@@ -224,6 +230,7 @@ def test_bad_submissions_change_nothing(app, submit, case):
     assert count_reports(app) == 0 and stored_files(app) == []
 
 
+@pytest.mark.usefixtures("write_timing")
 def test_bad_photo_files_change_nothing(app, submit):
     from tests.images import png_bomb_bytes, truncated_jpeg_bytes
 
@@ -244,6 +251,7 @@ def test_fifty_megabyte_upload_is_413(app, submit):
     assert count_reports(app) == 0 and stored_files(app) == []
 
 
+@pytest.mark.usefixtures("write_timing")
 def test_a_crash_while_recording_leaves_no_orphan_file(app, submit, monkeypatch):
     from app.reports import workflow
 
