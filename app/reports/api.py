@@ -85,7 +85,8 @@ def submit(form, files):
     headers = {"Idempotent-Replayed": "true"} if submission.replayed else {}
     with reading_only():
         return present_report(submission.report, viewer=current_user, with_timeline=True,
-                              loaded_areas=submission.areas), 201, headers
+                              loaded_areas=submission.areas, loaded_people=submission.people,
+                              just_created=not submission.replayed), 201, headers
 
 
 @blp.route("", methods=["GET"])

@@ -17,22 +17,26 @@ from app.reports.workflow import actions_for
 
 
 def present_report(report: Report, *, viewer: User | None = None, with_timeline: bool = False,
-                   loaded_areas: Iterable[Area] = ()) -> dict[str, Any]:
+                   loaded_areas: Iterable[Area] = (), loaded_people: Iterable[User] = (),
+                   just_created: bool = False) -> dict[str, Any]:
     """The report as the API shows it (photo URLs are signed and expire); `actions` are what
-    the viewer may do to it now; with its confirmations and timeline when asked."""
-    [data] = present_reports([report], viewer=viewer, loaded_areas=loaded_areas)
+    the viewer may do to it now; with its confirmations and timeline when asked. `just_created`:
+    this request created it, so no report can have been linked to it yet."""
+    [data] = present_reports([report], viewer=viewer, loaded_areas=loaded_areas, loaded_people=loaded_people)
     if with_timeline:
-        data["confirmations"] = list(db.session.scalars(
+        data["confirmations"] = [] if just_created else list(db.session.scalars(
             select(Report.id).where(Report.duplicate_of_id == report.id).order_by(Report.id)))
         data["timeline"] = _timeline(report)
     return data
 
 
 def present_reports(reports: Sequence[Report], *, viewer: User | None = None,
-                    loaded_areas: Iterable[Area] = ()) -> list[dict[str, Any]]:
+                    loaded_areas: Iterable[Area] = (), loaded_people: Iterable[User] = ()) -> list[dict[str, Any]]:
     """A page of reports, with the people, area chains and originals they name loaded once
-    (`loaded_areas`: areas the caller holds already, e.g. the chain a submission located)."""
-    people = _people({i for r in reports for i in (r.reporter_id, r.assigned_to_id, r.department_id)})
+    (`loaded_areas`, `loaded_people`: what the caller holds already, e.g. the chain a submission
+    located and the worker it was routed to)."""
+    people = _people({i for r in reports for i in (r.reporter_id, r.assigned_to_id, r.department_id)},
+                     loaded=loaded_people)
     chains = geo.area_chains(codes={r.area_code for r in reports if r.area_code}, loaded=loaded_areas)
     original_ids = {r.duplicate_of_id for r in reports if r.duplicate_of_id}
     originals = dict(db.session.execute(select(Report.id, Report.status).where(
@@ -76,12 +80,13 @@ def _timeline(report: Report) -> list[dict[str, Any]]:
     } for e in events]
 
 
-def _people(ids: set[int | None]) -> dict[int, User]:
-    """The users with these ids: those the session holds already (the viewer, a worker just
-    assigned) without a query, the others in one."""
+def _people(ids: set[int | None], *, loaded: Iterable[User] = ()) -> dict[int, User]:
+    """The users with these ids: those given or that the session holds already (the viewer)
+    without a query, the others in one."""
     wanted = {i for i in ids if i is not None}
-    people: dict[int, User] = {}
-    for user_id in wanted:
+    people: dict[int, User] = {user.id: user for user in loaded
+                               if user.id in wanted and not inspect(user).expired_attributes}
+    for user_id in wanted - people.keys():
         loaded = db.session.identity_map.get(identity_key(User, user_id))
         if loaded is not None and not inspect(loaded).expired_attributes:
             people[user_id] = loaded

@@ -57,6 +57,7 @@ class Submission:
     report: Report
     replayed: bool  # True when an Idempotency-Key retry got the first answer again
     areas: list[Area] = field(default_factory=list)  # the located chain, already loaded
+    people: list[User] = field(default_factory=list)  # the worker it was meant for, already loaded
 
 
 def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes],
@@ -89,7 +90,8 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
                 raise
             return Submission(report=earlier, replayed=True)
         incoming.keep()
-    return Submission(report=report, replayed=False, areas=around.chain)
+    return Submission(report=report, replayed=False, areas=around.chain,
+                      people=[around.candidate[0]] if around.candidate else [])
 
 
 class _KeyTaken(Exception):

@@ -347,3 +347,30 @@ def test_uploads_are_parsed_in_memory_not_spooled_to_temp_files(submit, monkeypa
     response = submit(photos=[(phone_photo(seed=40), "a.jpg"), (phone_photo(seed=41), "b.jpg")])
     assert response.status_code == 201, response.get_json()
     assert len(response.get_json()["photos"]) == 2
+
+
+def test_the_answer_to_a_routed_report_reads_only_its_timeline_after_the_commit(app, submit, staff):
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    steps: list[str] = []
+    on_statement = lambda *args: steps.append(args[2].split()[0])  # noqa: E731
+    on_commit = lambda _connection: steps.append("COMMIT")  # noqa: E731
+    event.listen(engine, "before_cursor_execute", on_statement)
+    event.listen(engine, "commit", on_commit)
+    try:
+        response = submit(photos=[(phone_photo(seed=50), "a.jpg")], headers={"Idempotency-Key": "answer-reads-1"})
+    finally:
+        event.remove(engine, "before_cursor_execute", on_statement)
+        event.remove(engine, "commit", on_commit)
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()
+    # The worker it was routed to is named, and the brand-new report has no confirmations, without
+    # reading either back: once the report has committed, only its timeline is read.
+    assert report["assigned_to"]["name"] == "近网格员" and report["confirmations"] == []
+    assert [e["action"] for e in report["timeline"]] == ["submit", "assign"]
+    after_commit = steps[len(steps) - steps[::-1].index("COMMIT"):]
+    assert [s for s in after_commit if s in ("SELECT", "INSERT", "UPDATE")] == ["SELECT"]
