@@ -190,7 +190,7 @@ def test_writing_while_decoding_routes_the_report_before_its_photo_is_decoded(ap
     decoded_when_routed = []
 
     def decode_noting_it(data, **kwargs):
-        routed.wait(timeout=0.5)  # in vain when the transaction waits for the decode
+        routed.wait(timeout=10 if write_timing else 0.2)  # in vain when the transaction waits for it
         try:
             return real_decode(data, **kwargs)
         finally:
@@ -209,7 +209,7 @@ def test_writing_while_decoding_routes_the_report_before_its_photo_is_decoded(ap
     assert decoded_when_routed == [not write_timing]
 
 
-def test_a_bad_photo_found_after_routing_leaves_no_trace(app, submit, staff, monkeypatch):
+def test_a_bad_photo_found_after_routing_leaves_no_trace(app, submit, staff, write_timing, monkeypatch):
     from app.extensions import db
     from app.notifications.models import Notification, PushDelivery
     from app.reports import service
@@ -222,7 +222,7 @@ def test_a_bad_photo_found_after_routing_leaves_no_trace(app, submit, staff, mon
 
     def fail_late(data, **kwargs):
         if data == bad:
-            routed.wait(timeout=0.5)  # with the write begun while decoding, the report is routed first
+            routed.wait(timeout=10 if write_timing else 0.2)  # written while decoding: routed first
         return real_decode(data, **kwargs)
 
     def route_noting_it(**kwargs):
@@ -233,6 +233,7 @@ def test_a_bad_photo_found_after_routing_leaves_no_trace(app, submit, staff, mon
     monkeypatch.setattr(service, "route_report", route_noting_it)
     response = submit(photos=[(phone_photo(seed=40), "a.jpg"), (bad, "cut.jpg")])
     assert response.status_code == 400 and response.get_json()["error"]["details"]["photo_index"] == 1
+    assert routed.is_set() is write_timing  # written while decoding, the report was routed, then rolled back
     with app.app_context():
         written = [db.session.query(model).count() for model in (ReportEvent, Notification, PushDelivery)]
     assert count_reports(app) == 0 and written == [0, 0, 0]
