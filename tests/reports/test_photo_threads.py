@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -55,22 +56,15 @@ def test_a_photos_full_size_jpeg_is_encoded_while_its_thumbnail_is_made(app, sub
 
 
 def test_the_report_is_routed_before_its_thumbnail_exists(app, submit, monkeypatch):
-    from app.reports import service
-
-    routing = threading.Event()
-    real_analyse, real_route = background.analyse_decoded, service.route_report
+    routing = _note_routing(monkeypatch)
+    real_analyse = background.analyse_decoded
 
     def analyse_once_routing_began(decoded, **kwargs):
         if not routing.wait(timeout=10):
             raise AssertionError("the report waited for the thumbnail before it was routed")
         return real_analyse(decoded, **kwargs)
 
-    def route_noting_it(**kwargs):
-        routing.set()
-        return real_route(**kwargs)
-
     monkeypatch.setattr(background, "analyse_decoded", analyse_once_routing_began)
-    monkeypatch.setattr(service, "route_report", route_noting_it)
     response = submit()
     assert response.status_code == 201, response.get_json()
     assert routing.is_set()
@@ -183,11 +177,9 @@ def test_a_retry_is_answered_without_decoding_its_photos_again(app, submit, monk
 
 def test_writing_while_decoding_routes_the_report_before_its_photo_is_decoded(app, submit, staff,
                                                                                write_timing, monkeypatch):
-    from app.reports import service
-
-    routed, decoded = threading.Event(), threading.Event()
-    real_decode, real_route = background.decode_photo, service.route_report
-    decoded_when_routed = []
+    decoded, decoded_when_routed = threading.Event(), []
+    routed = _note_routing(monkeypatch, also=lambda: decoded_when_routed.append(decoded.is_set()))
+    real_decode = background.decode_photo
 
     def decode_noting_it(data, **kwargs):
         routed.wait(timeout=10 if write_timing else 0.2)  # in vain when the transaction waits for it
@@ -196,13 +188,7 @@ def test_writing_while_decoding_routes_the_report_before_its_photo_is_decoded(ap
         finally:
             decoded.set()
 
-    def route_noting_it(**kwargs):
-        decoded_when_routed.append(decoded.is_set())
-        routed.set()
-        return real_route(**kwargs)
-
     monkeypatch.setattr(background, "decode_photo", decode_noting_it)
-    monkeypatch.setattr(service, "route_report", route_noting_it)
     response = submit()
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["assigned_to"]["id"] == staff["near"].id
@@ -212,25 +198,19 @@ def test_writing_while_decoding_routes_the_report_before_its_photo_is_decoded(ap
 def test_a_bad_photo_found_after_routing_leaves_no_trace(app, submit, staff, write_timing, monkeypatch):
     from app.extensions import db
     from app.notifications.models import Notification, PushDelivery
-    from app.reports import service
     from app.reports.models import ReportEvent
 
     monkeypatch.setitem(app.config, "PHOTO_THREADS", 2)
-    routed = threading.Event()
+    routed = _note_routing(monkeypatch)
     bad = truncated_jpeg_bytes()
-    real_decode, real_route = background.decode_photo, service.route_report
+    real_decode = background.decode_photo
 
     def fail_late(data, **kwargs):
         if data == bad:
             routed.wait(timeout=10 if write_timing else 0.2)  # written while decoding: routed first
         return real_decode(data, **kwargs)
 
-    def route_noting_it(**kwargs):
-        routed.set()
-        return real_route(**kwargs)
-
     monkeypatch.setattr(background, "decode_photo", fail_late)
-    monkeypatch.setattr(service, "route_report", route_noting_it)
     response = submit(photos=[(phone_photo(seed=40), "a.jpg"), (bad, "cut.jpg")])
     assert response.status_code == 400 and response.get_json()["error"]["details"]["photo_index"] == 1
     assert routed.is_set() is write_timing  # written while decoding, the report was routed, then rolled back
@@ -245,6 +225,21 @@ def test_a_bad_photo_found_after_routing_leaves_no_trace(app, submit, staff, wri
 def test_the_pool_needs_at_least_one_thread(threads):
     with pytest.raises(ValueError):
         workers_with(threads)
+
+
+def _note_routing(monkeypatch, *, also: Callable[[], None] = lambda: None) -> threading.Event:
+    """An event set when the submission routes its report (after calling `also`)."""
+    from app.reports import service
+
+    routed, real_route = threading.Event(), service.route_report
+
+    def route_noting_it(**kwargs):  # type: ignore[no-untyped-def]
+        also()
+        routed.set()
+        return real_route(**kwargs)
+
+    monkeypatch.setattr(service, "route_report", route_noting_it)
+    return routed
 
 
 def _wait_until_idle(*, threads: int) -> None:
