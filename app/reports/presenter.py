@@ -87,9 +87,9 @@ def _people(ids: set[int | None], *, loaded: Iterable[User] = ()) -> dict[int, U
     people: dict[int, User] = {user.id: user for user in loaded
                                if user.id in wanted and not inspect(user).expired_attributes}
     for user_id in wanted - people.keys():
-        loaded = db.session.identity_map.get(identity_key(User, user_id))
-        if loaded is not None and not inspect(loaded).expired_attributes:
-            people[user_id] = loaded
+        held = db.session.identity_map.get(identity_key(User, user_id))
+        if held is not None and not inspect(held).expired_attributes:
+            people[user_id] = held
     missing = wanted - people.keys()
     if missing:
         people.update((u.id, u) for u in db.session.scalars(select(User).where(User.id.in_(missing))))
