@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from app.common.fields import RowIdConverter
+from app.common.fields import RowIdConverter, row_id_parameter_schema
 from app.common.uploads import InMemoryUploadsRequest
 from config import Config, config_from_env
 
@@ -59,8 +59,6 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     limiter.init_app(app)
     api.init_app(app)
-    from app.common.fields import RowIdConverter, row_id_parameter_schema
-
     api.register_converter(RowIdConverter, row_id_parameter_schema)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}

@@ -20,7 +20,6 @@ class PhotoWorkers:
     def __init__(self, threads: int) -> None:
         if threads < 1:
             raise ValueError("photo threads must be at least 1")
-        self.threads = threads
         self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="photo")
         self._slots = threading.BoundedSemaphore(threads)
 
