@@ -22,13 +22,18 @@ BLUEPRINTS: tuple[str, ...] = (
     "app.points.api:blp",
     "app.stats.api:blp",
 )
+# Plain Flask blueprints that serve pages and static files (not part of the OpenAPI document).
+PAGES: tuple[str, ...] = (
+    "app.web:blp",
+)
 
 
 def create_app(config: type[Config] | None = None) -> Flask:
     """Build the Flask app: config, extensions, blueprints, error handlers, CLI."""
     config = config or config_from_env()
     config.check()
-    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app = Flask(__name__, instance_path=str(Path(__file__).resolve().parent.parent / "instance"),
+                static_folder=None)  # static files are app.web's, shared by the console and the app
     app.config.from_object(config)
     app.request_class = InMemoryUploadsRequest
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -93,8 +98,15 @@ def register_blueprints(app: Flask) -> None:
     from app.extensions import api
 
     for target in BLUEPRINTS:
-        module_name, attribute = target.split(":")
-        api.register_blueprint(getattr(importlib.import_module(module_name), attribute))
+        api.register_blueprint(_load(target))
+    for target in PAGES:
+        app.register_blueprint(_load(target))
+
+
+def _load(target: str):  # type: ignore[no-untyped-def]
+    """The blueprint a "module:attribute" string names."""
+    module_name, attribute = target.split(":")
+    return getattr(importlib.import_module(module_name), attribute)
 
 
 def register_error_handlers(app: Flask) -> None:

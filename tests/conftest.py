@@ -16,6 +16,8 @@ from app.extensions import db, limiter
 from config import TestingConfig
 from tests.support.databases import scratch_database
 
+pytest_plugins = ["tests.support.browser"]
+
 # Reference data that migrations insert and every test may rely on.
 KEEP_TABLES = {"alembic_version", "categories"}
 
