@@ -92,3 +92,25 @@ def test_production_refuses_the_development_secret(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "dev-only-secret-change-me")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_errors_speak_chinese_to_the_person_who_reads_them(client, app):
+    """Riders and secretaries read these messages on a phone or beside a form field."""
+    bad_form = client.post("/api/v1/auth/register", json={"phone": "123", "password": "short"}).get_json()
+    assert _has_chinese(bad_form["error"]["message"])
+    fields = bad_form["error"]["details"]["fields"]
+    assert fields["name"] == ["必填。"]
+    assert all(_has_chinese(text) for texts in fields.values() for text in texts)
+    wrong_login = client.post("/api/v1/auth/login", json={"phone": "13800138000", "password": "Wrong1234"})
+    assert wrong_login.status_code == 401
+    assert wrong_login.get_json()["error"]["message"] == "手机号或密码不正确。"
+    unknown_path = client.get("/api/v1/no-such-thing").get_json()["error"]
+    assert unknown_path["code"] == "not_found" and _has_chinese(unknown_path["message"])
+    rider = make_user(app, role="rider")
+    no_report = client.post("/api/v1/reports/999/evaluate", json={"rating": 5}, headers=auth_headers(app, rider))
+    assert no_report.status_code == 404
+    assert no_report.get_json()["error"]["message"] == "找不到这条上报。"

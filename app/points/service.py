@@ -43,7 +43,7 @@ def award_for_confirmation(*, report: Report) -> list[LedgerEntry]:
     hazard = _original_of(report)
     category = db.session.get(Category, hazard.category_code)
     if category is None:
-        raise NotFound("The report's category is gone.", code="category_not_found")
+        raise NotFound("这条上报的类别已不存在。", code="category_not_found")
     duplicates = _confirming_duplicates(hazard)
     awards = rules.confirmation_awards(
         hazard=rules.Hazard(hazard.id, hazard.reporter_id, category.points, category.urgent),
@@ -85,12 +85,12 @@ def adjust_points(*, actor: User, rider_id: int, delta: int, reason: str) -> Led
     """A secretary (of the rider's community) or an admin adds or removes points, with a reason."""
     rider = db.session.get(User, rider_id)
     if rider is None:
-        raise NotFound("No such rider.", code="rider_not_found")
+        raise NotFound("找不到这名骑手。", code="rider_not_found")
     if rider.role != Role.RIDER:
-        raise Unprocessable("Only riders have honour points.", code="not_a_rider")
+        raise Unprocessable("只有骑手有荣誉积分。", code="not_a_rider")
     if actor.role == Role.SECRETARY:
         if rider.area_code is None or rider.area_code != actor.area_code:
-            raise Forbidden("This rider is not in your community.", code="outside_your_area")
+            raise Forbidden("这名骑手不属于你的社区。", code="outside_your_area")
     elif actor.role != Role.ADMIN:
         raise Forbidden()
     try:
