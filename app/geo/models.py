@@ -22,6 +22,9 @@ class Level(StrEnum):
 
 
 LEVEL_ORDER: tuple[Level, ...] = tuple(Level)
+# What each level is called where a person reads it.
+LEVEL_TEXT: dict[str, str] = {Level.DISTRICT: "区县", Level.STREET: "街道", Level.COMMUNITY: "社区",
+                              Level.GRID: "网格", Level.MICRO_GRID: "微网格"}
 
 
 class Area(TimestampMixin, db.Model):
