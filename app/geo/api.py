@@ -1,10 +1,10 @@
-"""Grid map and presence endpoints: import, list, locate, responsible workers, duty, location."""
+"""Grid map endpoints: import, list, locate, responsible workers."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
@@ -12,23 +12,20 @@ from app.auth.models import Role
 from app.common.auth import roles_required
 from app.common.pagination import paginate
 from app.errors import ValidationFailed
-from app.geo import presence, service
+from app.geo import service
 from app.geo.schemas import (
     AreaDetailSchema,
     AreaFilterSchema,
     AreaPageSchema,
     AreaWorkersInSchema,
     AreaWorkersSchema,
-    DutyInSchema,
     ImportResultSchema,
     LocateArgsSchema,
     LocateSchema,
-    LocationInSchema,
-    PresenceSchema,
 )
 
 blp = Blueprint(
-    "geo", __name__, url_prefix="/api/v1", description="Grid map, responsible workers, presence."
+    "geo", __name__, url_prefix="/api/v1", description="Grid map, responsible workers."
 )
 
 IMPORT_BODY = {
@@ -57,10 +54,6 @@ def _uploaded_map() -> bytes:
             )
         return upload.read()
     return request.get_data()
-
-
-def _fresh_minutes() -> int:
-    return current_app.config["PRESENCE_FRESH_MINUTES"]
 
 
 @blp.route("/areas/import", methods=["POST"])
@@ -115,29 +108,3 @@ def set_area_workers(form: dict[str, list[int]], code: str):
     """Set the grid workers responsible for a grid or micro-grid (secretary: own community)."""
     workers = service.set_area_workers(actor=current_user, code=code, user_ids=form["user_ids"])
     return {"area_code": code, "workers": workers}
-
-
-@blp.route("/me/duty", methods=["GET"])
-@roles_required(Role.GRID_WORKER)
-@blp.response(200, PresenceSchema)
-def get_duty():
-    """Your duty state and last position."""
-    return presence.get_presence(worker=current_user, fresh_minutes=_fresh_minutes())
-
-
-@blp.route("/me/duty", methods=["PUT"])
-@roles_required(Role.GRID_WORKER)
-@blp.arguments(DutyInSchema)
-@blp.response(200, PresenceSchema)
-def set_duty(form: dict[str, Any]):
-    """Go on duty (with your position) or off duty (your position is forgotten)."""
-    return presence.set_duty(worker=current_user, fresh_minutes=_fresh_minutes(), **form)
-
-
-@blp.route("/me/location", methods=["POST"])
-@roles_required(Role.GRID_WORKER)
-@blp.arguments(LocationInSchema)
-@blp.response(200, PresenceSchema)
-def record_location(form: dict[str, Any]):
-    """Send your current position while on duty (only the latest is kept)."""
-    return presence.record_location(worker=current_user, fresh_minutes=_fresh_minutes(), **form)

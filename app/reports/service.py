@@ -17,7 +17,8 @@ from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
-from app.dispatch.service import nearest_candidate, route_report
+from app.dispatch.assignment import nearest_candidate
+from app.dispatch.policy import current_policy
 from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
@@ -115,7 +116,7 @@ def _look_around(*, rider: User, fields: dict[str, Any], policy: SubmitPolicy) -
         lookback = look_back(reporter_id=rider.id, category=fields["category"], lat=lat, lon=lon,
                              now=clock.utcnow(), policy=policy.screening)
         candidate = None if lookback.original else nearest_candidate(  # a duplicate is not routed
-            lat=lat, lon=lon, community=_code_at(chain, Level.COMMUNITY))
+            lat=lat, lon=lon, community=_code_at(chain, Level.COMMUNITY), policy=current_policy())
         commit_keeping_loaded(db.session())
     return _Surroundings(chain=chain, lookback=lookback, candidate=candidate)
 
@@ -147,7 +148,7 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], a
     db.session.flush()
     workflow.record_submission(report=report, actor=rider)
     if original is None:
-        route_report(report=report, new=True, candidate=around.candidate)
+        workflow.route(report=report, new=True, candidate=around.candidate)
     elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
         points.award_for_confirmation(report=report)
     flags = with_photo_flags(report.flags, incoming.decoded(), lat=lat, lon=lon, now=now, policy=policy.screening)
