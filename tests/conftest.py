@@ -55,6 +55,14 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     if "app" not in request.fixturenames:
         return
     application: Flask = request.getfixturevalue("app")
+    empty_tables(application)
+    upload_dir = Path(application.config["UPLOAD_DIR"])
+    for child in upload_dir.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def empty_tables(application: Flask) -> None:
+    """Every table but reference data emptied, and the rate limits forgotten."""
     with application.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
@@ -66,9 +74,6 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
                 for table in tables:
                     conn.execute(table.delete())
         limiter.reset()
-    upload_dir = Path(application.config["UPLOAD_DIR"])
-    for child in upload_dir.iterdir():
-        shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
 @pytest.fixture
