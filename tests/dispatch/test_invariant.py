@@ -37,7 +37,7 @@ STEPS = 15  # steps in each
 
 # Two points 20 m apart (the second duplicates the first), one 400 m east, one off the map.
 POINTS = [IN_WEST, (IN_WEST[0] + 0.00018, IN_WEST[1]), (IN_WEST[0], IN_WEST[1] + 0.0046), IN_EAST, OUTSIDE]
-CATEGORIES = ["flying_lead_charging", "garbage"]
+CATEGORIES = ["flying_lead_charging", "flying_lead_charging", "garbage"]  # duplicates come often
 WORKER_POSTS = [(IN_WEST[0] + 0.0005, IN_WEST[1]), (IN_WEST[0] + 0.002, IN_WEST[1]), IN_EAST]
 OPEN = {"submitted", "assigned", "accepted", "escalated", "dispatched"}
 CARRYING = OPEN - {"submitted"} | {"resolved"}  # an original in these carries its followers
@@ -142,7 +142,7 @@ class Dispatching(RuleBasedStateMachine):
         self.reports.append(response.get_json()["id"])
 
     @precondition(lambda self: self.reports)
-    @rule(pick=st.integers(0, 50), action=st.sampled_from(["accept", "decline", "escalate", "reject"]))
+    @rule(pick=st.integers(0, 50), action=st.sampled_from(["reject", "accept", "decline", "escalate"]))
     def worker_acts(self, pick, action) -> None:  # type: ignore[no-untyped-def]
         report = self._report(pick)
         body = {"reason": "invalid"} if action == "reject" else None if action == "accept" else {"reason": "忙"}
