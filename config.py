@@ -74,6 +74,13 @@ class Config:
     SSE_MAX_SECONDS = _int("SSE_MAX_SECONDS", 300)
     SSE_POLL_SECONDS = float(os.environ.get("SSE_POLL_SECONDS", 1.0))
     SSE_HEARTBEAT_SECONDS = _int("SSE_HEARTBEAT_SECONDS", 15)
+    # Streams are served by their own asyncio server (`flask notifications serve`), woken by one
+    # channel: auto = NOTIFY on PostgreSQL, else Redis if SSE_REDIS_URL is set, else a poller.
+    SSE_FANOUT = os.environ.get("SSE_FANOUT", "auto")
+    SSE_REDIS_URL = os.environ.get("SSE_REDIS_URL", "")
+    SSE_STREAMS_PER_USER = _int("SSE_STREAMS_PER_USER", 3)  # a newer stream ends the oldest
+    SSE_MAX_STREAMS = _int("SSE_MAX_STREAMS", 5000)  # per stream-server process
+    SSE_DB_THREADS = _int("SSE_DB_THREADS", 4)  # the stream server's database threads
     PUSH_ALLOW_INSECURE_ENDPOINTS = False  # http push endpoints on loopback: tests only
     PUSH_MAX_ATTEMPTS = _int("PUSH_MAX_ATTEMPTS", 8)
     PUSH_RETRY_BASE_SECONDS = _int("PUSH_RETRY_BASE_SECONDS", 30)  # doubles with each try
