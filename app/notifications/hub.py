@@ -54,6 +54,7 @@ class Hub:
         self.closing = False
         self._by_user: dict[int, list[Subscription]] = {}
         self._count = 0
+        self.listening = asyncio.Event()  # the wake-up channel is up
 
     @property
     def count(self) -> int:
@@ -94,8 +95,13 @@ class Hub:
             for subscription in self._by_user.get(user_id, ()):
                 subscription.wake()
 
+    def channel_up(self) -> None:
+        """The wake-up channel (re)connected: news may have passed unheard, so every stream reads."""
+        self.listening.set()
+        self.wake_all()
+
     def wake_all(self) -> None:
-        """Every stream reads (after a wake-up channel reconnects, news may have passed unheard)."""
+        """Every stream reads."""
         for streams in self._by_user.values():
             for subscription in streams:
                 subscription.wake()

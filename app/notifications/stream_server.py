@@ -38,6 +38,7 @@ STREAM_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cac
 # A client that takes no bytes for this long is gone (its TCP buffer is full): drop it.
 WRITE_TIMEOUT_SECONDS = 10.0
 CLOSE_WAIT_SECONDS = 5.0
+STARTUP_WAIT_SECONDS = 3.0
 LOGGED_OUT = "login ended"
 CLIENT_LEFT = "client left"
 
@@ -137,7 +138,7 @@ class StreamServer:
     # --- wake-ups -------------------------------------------------------------------------------
 
     def _start_wakeups(self) -> None:
-        if self._wakeups is None:  # on the first stream: the event loop is running by then
+        if self._wakeups is None:  # at startup, or on the first stream where no lifespan runs
             self._wakeups = asyncio.create_task(self._listen())
 
     async def _listen(self) -> None:
@@ -159,6 +160,9 @@ class StreamServer:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self._start_wakeups()
+                with contextlib.suppress(TimeoutError):  # a channel down at start keeps retrying
+                    await asyncio.wait_for(self.hub.listening.wait(), STARTUP_WAIT_SECONDS)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.close()

@@ -34,7 +34,7 @@ async def listen_postgres(*, url: str, hub: Hub) -> None:
                                                          keepalives_count=3)
             async with conn:
                 await conn.execute(f"LISTEN {CHANNEL}")
-                hub.wake_all()  # anything committed before LISTEN began is read now
+                hub.channel_up()  # anything committed before LISTEN began is read now
                 async for notify in conn.notifies():
                     hub.wake_users(decode_user_ids(notify.payload))
         except (psycopg.Error, OSError) as exc:
@@ -49,7 +49,7 @@ async def listen_redis(*, url: str, hub: Hub) -> None:
         try:
             async with client.pubsub() as pubsub:
                 await pubsub.subscribe(CHANNEL)
-                hub.wake_all()
+                hub.channel_up()
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
                         hub.wake_users(decode_user_ids(message["data"]))
@@ -68,7 +68,7 @@ async def poll_table(*, hub: Hub, interval: float, newest: Callable[[], Awaitabl
         try:
             if last is None:
                 last = await newest()
-                hub.wake_all()  # anything committed before the poller's first look is read now
+                hub.channel_up()  # anything committed before the poller's first look is read now
             rows = await recipients_after(last)
         except SQLAlchemyError as exc:
             _log.warning("stream wake-ups: polling failed, retrying: %s", exc)

@@ -200,7 +200,6 @@ def test_redis_wakes_the_streams_where_it_is_the_channel(app, rider, notify, liv
     with live_streams(SSE_FANOUT="redis", SSE_REDIS_URL=_redis_url(), SSE_POLL_SECONDS=60) as url:
         stream = SseClient(url, headers=auth_headers(app, rider))
         _wait_connected([stream])
-        time.sleep(0.3)  # the server's SUBSCRIBE is in place
         started = time.monotonic()
         ids = notify(rider.id, 2)
         assert stream.wait_for(lambda s: s.ids == ids, timeout=5)
