@@ -72,7 +72,7 @@ class Config:
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:ops@gridsnap.example")
     # A stream ends by itself after this long; the client reconnects with Last-Event-ID.
     SSE_MAX_SECONDS = _int("SSE_MAX_SECONDS", 300)
-    SSE_POLL_SECONDS = float(os.environ.get("SSE_POLL_SECONDS", 1.0))
+    SSE_POLL_SECONDS = float(os.environ.get("SSE_POLL_SECONDS", 0.25))
     SSE_HEARTBEAT_SECONDS = _int("SSE_HEARTBEAT_SECONDS", 15)
     # Streams are served by their own asyncio server (`flask notifications serve`), woken by one
     # channel: auto = NOTIFY on PostgreSQL, else Redis if SSE_REDIS_URL is set, else a poller.
