@@ -5,9 +5,10 @@ Run: .venv/bin/python bench/bench_streams.py [--streams 200] [--rounds 15]
      (PostgreSQL: a scratch database is created beside the given one and dropped afterwards)
 
 The production layout on loopback: gunicorn (2 workers × 4 threads, gthread) serves the API, the stream
-server (`flask notifications serve`) holds the streams. Both phases run the same rounds (a rider submits a
+server (`flask notifications serve`) holds the streams. Each phase runs the same rounds (a rider submits a
 report with a photo, then lists reports) while this process commits notifications for the stream users at
-a steady rate, as other requests would; the second phase also holds the streams open. Each event's delay
+a steady rate, as other requests would; the middle phase also holds the streams open, the phases
+before and after it (half the rounds each) make the baseline. Each event's delay
 is its arrival on the stream minus the moment its transaction committed (reports: minus created_at,
 which is earlier still, so that delay is an overestimate).
 """
@@ -54,7 +55,8 @@ from tests.support.databases import scratch_database  # noqa: E402
 
 WORKER_POSTS = [(38.478, 106.214), (38.482, 106.220), (38.479, 106.226)]
 STREAM_PATH = "/api/v1/notifications/stream"
-NOTIFY_PER_SECOND = 10
+NOTIFY_PER_SECOND = 20
+MIN_STREAMING_SECONDS = 10.0  # enough events for a p95, however fast the rounds go
 TIMEOUT = 60.0
 
 
@@ -255,12 +257,14 @@ def describe(name: str, values: list[float]) -> str:
 
 
 def phase(port: int, app, rider: dict[str, str], holders: list[dict], rounds: int,  # type: ignore[no-untyped-def]
-          offset: int) -> tuple[list[float], list[float], Notifier]:
+          offset: int, min_seconds: float = 0.0) -> tuple[list[float], list[float], Notifier]:
     notifier = Notifier(app, [holder["id"] for holder in holders])
+    began = time.monotonic()
     notifier.start()
     try:
         run_rounds(port, rider, 2, offset + 1000)  # warm both paths in this phase's conditions
         submits, lists = run_rounds(port, rider, rounds, offset)
+        time.sleep(max(0.0, min_seconds - (time.monotonic() - began)))
     finally:
         notifier.stopping.set()
         notifier.join(30)
@@ -306,7 +310,10 @@ def report(args, app, api_port: int, stream_port: int, rider: dict[str, str], ho
            database_url: str) -> None:
     print(f"database: {database_url.split(':', 1)[0]}; API: gunicorn 2 workers × 4 threads; streams: "
           f"flask notifications serve; {args.rounds} rounds per phase; {NOTIFY_PER_SECOND} notifications/s")
-    quiet_submits, quiet_lists, _ = phase(api_port, app, rider, holders, args.rounds, offset=0)
+    # No streams before and after the streaming phase: the baseline is both, so drift on this shared
+    # machine (other load coming and going, caches warming) does not favour either side.
+    half = max(1, args.rounds // 2)
+    quiet_submits, quiet_lists, _ = phase(api_port, app, rider, holders, half, offset=0)
     with app.app_context():
         newest = service.newest_notification_id()  # streams start here: the second phase's events only
         db.session.remove()
@@ -317,10 +324,14 @@ def report(args, app, api_port: int, stream_port: int, rider: dict[str, str], ho
             raise RuntimeError(f"only {streams.connected} of {len(holders)} streams connected; "
                                f"refused: {streams.failed[:3]}")
         busy_submits, busy_lists, notifier = phase(api_port, app, rider, holders, args.rounds,
-                                                   offset=args.rounds)
+                                                   offset=args.rounds, min_seconds=MIN_STREAMING_SECONDS)
         time.sleep(3)  # the last events reach their streams
     finally:
         streams.stop()
+    after_submits, after_lists, _ = phase(api_port, app, rider, holders, args.rounds - half,
+                                          offset=3 * args.rounds)
+    quiet_submits += after_submits
+    quiet_lists += after_lists
     print(describe("submit, no streams", quiet_submits))
     print(describe(f"submit, {len(holders)} streams", busy_submits))
     print(describe("list, no streams", quiet_lists))
