@@ -29,6 +29,8 @@ class Fanout(StrEnum):
 
 def choose_fanout(*, configured: str, dialect: str, redis_url: str) -> Fanout:
     """The channel that wakes streams: as configured, else NOTIFY on PostgreSQL, Redis if set, else polling."""
+    if configured == Fanout.POSTGRES and dialect != "postgresql":
+        configured = "auto"  # NOTIFY needs PostgreSQL: elsewhere the usual choice applies
     if configured and configured != "auto":
         return Fanout(configured)
     if dialect == "postgresql":

@@ -14,6 +14,7 @@ from app.notifications.hub import REPLACED, SHUTDOWN, Hub, ServerClosing, Stream
     ("auto", "sqlite", "", Fanout.POLL),
     ("redis", "postgresql", "redis://127.0.0.1:6379/0", Fanout.REDIS),
     ("poll", "postgresql", "", Fanout.POLL),
+    ("postgres", "sqlite", "", Fanout.POLL),  # NOTIFY needs PostgreSQL
 ])
 def test_the_channel_that_wakes_streams(configured, dialect, redis_url, expected):
     assert choose_fanout(configured=configured, dialect=dialect, redis_url=redis_url) is expected
