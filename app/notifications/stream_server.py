@@ -15,6 +15,7 @@ import uvicorn
 from a2wsgi import WSGIMiddleware
 from a2wsgi.wsgi import build_environ
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.common.db import reading_only
 from app.errors import AppError
@@ -40,6 +41,7 @@ WRITE_TIMEOUT_SECONDS = 10.0
 CLOSE_WAIT_SECONDS = 5.0
 STARTUP_WAIT_SECONDS = 3.0
 LOGGED_OUT = "login ended"
+DATABASE_AWAY = "database unavailable, reconnect"
 CLIENT_LEFT = "client left"
 
 
@@ -78,7 +80,6 @@ class StreamServer:
             self._wakeups.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._wakeups
-        self._db_threads.shutdown(wait=False)
 
     async def on_db_thread(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """fn(*args, **kwargs) on one of the server's few database threads, off the event loop."""
@@ -164,8 +165,10 @@ class StreamServer:
                 with contextlib.suppress(TimeoutError):  # a channel down at start keeps retrying
                     await asyncio.wait_for(self.hub.listening.wait(), STARTUP_WAIT_SECONDS)
                 await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
+            elif message["type"] == "lifespan.shutdown":  # after the last connection closed
                 await self.close()
+                self._db_threads.shutdown(wait=False)
+                self.wsgi.executor.shutdown(wait=False)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -201,8 +204,12 @@ class _Connection:
 
     async def _send_news(self, check_login: bool) -> bool:
         """Send the notifications not yet sent; False if the login ended."""
-        events = await self.server.on_db_thread(read_events, self.server.flask_app, self.grant,
-                                                self.cursor, check_login=check_login)
+        try:
+            events = await self.server.on_db_thread(read_events, self.server.flask_app, self.grant,
+                                                    self.cursor, check_login=check_login)
+        except SQLAlchemyError:  # the database is away: end, and the client resumes where it was
+            self.subscription.end(DATABASE_AWAY)
+            return True
         if events is None:
             return False
         if check_login:

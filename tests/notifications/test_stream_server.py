@@ -10,6 +10,7 @@ from collections import Counter
 
 import pytest
 import requests
+from sqlalchemy.exc import OperationalError
 
 from app.auth.models import Role
 from app.notifications import service, stream_server
@@ -221,3 +222,17 @@ def test_an_unreachable_redis_loses_nothing_the_heartbeat_reads_it(app, rider, n
             stream.close()
     finally:
         probe.close()
+
+
+def test_a_database_outage_ends_the_stream_with_a_comment_not_an_error(app, rider, live_streams,
+                                                                        monkeypatch):
+    def database_gone(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    with live_streams() as url:
+        monkeypatch.setattr(stream_server, "read_events", database_gone)
+        stream = SseClient(url, headers=auth_headers(app, rider))
+        assert stream.status == 200
+        assert stream.ended.wait(5)
+        assert stream.comments[-1] == "database unavailable, reconnect"
+        assert stream.raw.endswith("\n\n")
