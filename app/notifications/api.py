@@ -40,7 +40,8 @@ def poll(args):
 @blp.doc(security=[{"bearerAuth": []}], responses={"200": {
     "description": "text/event-stream: one event per notification (id, event = kind, data = JSON), "
                    "comment heartbeats; ends after SSE_MAX_SECONDS, reconnect with Last-Event-ID.",
-    "content": {"text/event-stream": {"schema": {"type": "string"}}}}})
+    "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+    "503": {"description": "streams_busy (this stream server is full) or server_closing: retry later."}})
 def stream(args, headers):
     """Live notifications as Server-Sent Events; resumes after Last-Event-ID (or ?after=)."""
     _authenticate_stream(args["access_token"])
