@@ -86,13 +86,14 @@ def adjust_points(*, actor: User, rider_id: int, delta: int, reason: str) -> Led
     rider = db.session.get(User, rider_id)
     if rider is None:
         raise NotFound("No such rider.", code="rider_not_found")
-    if rider.role != Role.RIDER:
-        raise Unprocessable("Only riders have honour points.", code="not_a_rider")
     if actor.role == Role.SECRETARY:
+        # Scope before role: a secretary learns nothing of accounts outside her community.
         if rider.area_code is None or rider.area_code != actor.area_code:
             raise Forbidden("This rider is not in your community.", code="outside_your_area")
     elif actor.role != Role.ADMIN:
         raise Forbidden()
+    if rider.role != Role.RIDER:
+        raise Unprocessable("Only riders have honour points.", code="not_a_rider")
     try:
         award = rules.adjustment_award(rider_id=rider.id, delta=delta, reason=reason)
     except ValueError as exc:

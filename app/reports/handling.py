@@ -13,6 +13,7 @@ from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
 from app.photos.threads import PhotoWorkers
 from app.reports import intake
+from app.reports.linking import original_for_duplicate
 from app.reports.models import Report
 from app.reports.workflow import Action, check_allowed, transition
 
@@ -37,12 +38,7 @@ def escalate(*, actor: User, report_id: int, reason: str) -> Report:
 def dispatch(*, actor: User, report_id: int, department_id: int, due_at: datetime | None) -> Report:
     """The command centre whistles for a department (街乡吹哨、部门报到), with a deadline."""
     report = check_allowed(report_id=report_id, action=Action.DISPATCH, actor=actor)
-    department = db.session.get(User, department_id)
-    if department is None or department.role != Role.DEPARTMENT or department.status != UserStatus.ACTIVE:
-        raise Unprocessable("Choose an active department account.", code="not_a_department",
-                            details={"department_id": department_id})
-    if report.district_code and department.area_code != report.district_code:
-        raise Unprocessable("That department serves another district.", code="not_a_department")
+    department = _department_for(report=report, actor=actor, department_id=department_id)
     now = clock.utcnow()
     if due_at is None:
         category = db.session.get(Category, report.category_code)
@@ -79,11 +75,10 @@ def reject(*, actor: User, report_id: int, reason: str, duplicate_of: int | None
     """Not a real hazard (invalid), or already reported (duplicate of another report)."""
     changes = {}
     if reason == "duplicate":
-        original = db.session.get(Report, duplicate_of) if duplicate_of else None
-        if original is None or original.id == report_id:
-            raise Unprocessable("Name the original report this one duplicates.",
-                                code="invalid_duplicate_of", details={"duplicate_of": duplicate_of})
-        changes["duplicate_of_id"] = original.duplicate_of_id or original.id
+        report = check_allowed(report_id=report_id, action=Action.REJECT, actor=actor)
+        original = original_for_duplicate(actor=actor, report=report, original_id=duplicate_of,
+                                          now=clock.utcnow())
+        changes["duplicate_of_id"] = original.id
     return _commit(transition(report_id=report_id, action=Action.REJECT, actor=actor, note=note,
                               changes=changes, data={"reason": reason}))
 
@@ -99,6 +94,18 @@ def reopen(*, actor: User, report_id: int, reason: str) -> Report:
     """The hazard is still there (within 72 h of the fix): back to a grid worker."""
     return _commit(transition(report_id=report_id, action=Action.REOPEN, actor=actor, note=reason,
                               changes={"assign_attempts": 0}))
+
+
+def _department_for(*, report: Report, actor: User, department_id: int) -> User:
+    """An active department of the report's district; off the map, of the dispatcher's own."""
+    department = db.session.get(User, department_id)
+    if department is None or department.role != Role.DEPARTMENT or department.status != UserStatus.ACTIVE:
+        raise Unprocessable("请选择一个在用的职能部门账号。", code="not_a_department",
+                            details={"department_id": department_id})
+    if department.area_code != (report.district_code or actor.area_code):
+        raise Unprocessable("该职能部门不属于本区县。", code="not_a_department",
+                            details={"department_id": department_id})
+    return department
 
 
 def _commit(report: Report) -> Report:

@@ -12,13 +12,13 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
 from app.dispatch.service import nearest_candidate, route_report
-from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
+from app.errors import NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area, Level
@@ -37,6 +37,7 @@ from app.reports.screening import (
     with_photo_flags,
     with_reuse_flag,
 )
+from app.reports.visibility import reports_visible_to, require_visible
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -212,24 +213,6 @@ def _code_at(chain: Sequence[Any], level: Level) -> str | None:
 
 # --- reading -----------------------------------------------------------------------------------
 
-def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
-    """Every report the viewer may see: their own, assigned, or in their area (object-level scope)."""
-    stmt = select(Report)
-    if viewer.role == Role.ADMIN:
-        return stmt
-    if viewer.role == Role.RIDER:
-        return stmt.where(Report.reporter_id == viewer.id)
-    if viewer.role == Role.GRID_WORKER:
-        return stmt.where(or_(Report.assigned_to_id == viewer.id,
-                              Report.community_code == viewer.area_code))
-    if viewer.role == Role.SECRETARY:
-        return stmt.where(Report.community_code == viewer.area_code)
-    if viewer.role == Role.DISPATCHER:
-        # Reports outside the map belong to no district: every command centre sees that queue.
-        return stmt.where(or_(Report.district_code == viewer.area_code, Report.district_code.is_(None)))
-    return stmt.where(Report.department_id == viewer.id)
-
-
 def list_reports(*, viewer: User, status: str | None = None, category: str | None = None,
                  since: datetime | None = None, mine: bool = False) -> Select[tuple[Report]]:
     """The viewer's reports, newest first, filtered."""
@@ -250,17 +233,8 @@ def get_report(*, viewer: User, report_id: int) -> Report:
     report = db.session.get(Report, report_id)
     if report is None:
         raise NotFound("No such report.", code="report_not_found")
-    visible = db.session.scalar(reports_visible_to(viewer).where(Report.id == report_id))
-    if visible is None and not _confirms(viewer, report):
-        raise Forbidden("This report is not yours to see.", code="not_your_report")
+    require_visible(viewer, report)
     return report
-
-
-def _confirms(viewer: User, report: Report) -> bool:
-    """A rider whose own report was linked as a duplicate follows the original's progress."""
-    return viewer.role == Role.RIDER and db.session.scalar(
-        select(Report.id).where(Report.duplicate_of_id == report.id,
-                                Report.reporter_id == viewer.id).limit(1)) is not None
 
 
 def remove_orphan_photos(*, store: PhotoStore, older_than: timedelta) -> list[str]:
