@@ -23,7 +23,7 @@ from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area, Level
 from app.photos.pipeline import PhotoLimits
-from app.photos.storage import PhotoStore
+from app.photos.storage import PhotoStore, Removal
 from app.photos.threads import PhotoWorkers
 from app.points import service as points
 from app.reports import intake, workflow
@@ -237,7 +237,7 @@ def get_report(*, viewer: User, report_id: int) -> Report:
     return report
 
 
-def remove_orphan_photos(*, store: PhotoStore, older_than: timedelta) -> list[str]:
+def remove_orphan_photos(*, store: PhotoStore, older_than: timedelta) -> Removal:
     """Delete stored files no report photo refers to (left by a process killed mid-submission)."""
     referenced: set[str] = set()
     for image_key, thumbnail_key in db.session.execute(
