@@ -1,7 +1,9 @@
 """Handling a report: one use case per action, each one transaction through the state machine."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from app.auth.models import Role, User, UserStatus
 from app.categories.models import Category
@@ -12,7 +14,7 @@ from app.extensions import db
 from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
 from app.photos.threads import PhotoWorkers
-from app.reports import intake
+from app.reports import idempotency, intake
 from app.reports.linking import original_for_duplicate
 from app.reports.models import Report
 from app.reports.workflow import Action, check_allowed, transition
@@ -108,6 +110,17 @@ def _department_for(*, report: Report, actor: User, department_id: int) -> User:
     return department
 
 
+def once(*, actor: User, idempotency_key: str | None, request: dict[str, Any],
+         photos: Sequence[bytes] = (), run: Callable[[], Report]) -> tuple[Report, bool]:
+    """Run an action at most once per Idempotency-Key: (the report, whether this is a replay of
+    the first answer). `request` is what the key stands for: the action, its report and its body."""
+    if not idempotency_key:
+        return run(), False
+    return idempotency.run_once(user_id=actor.id, key=idempotency_key,
+                                request_hash=idempotency.fingerprint(request, photos), run=run)
+
+
 def _commit(report: Report) -> Report:
+    idempotency.complete_claim(report_id=report.id, status=200)  # in the same transaction
     db.session.commit()
     return report

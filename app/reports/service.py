@@ -1,8 +1,6 @@
 """Report use cases: submit from a phone (idempotently), list and read within scope."""
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,7 +16,7 @@ from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
 from app.dispatch.service import nearest_candidate, route_report
-from app.errors import NotFound, Unprocessable, ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area, Level
@@ -26,7 +24,7 @@ from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore, Removal
 from app.photos.threads import PhotoWorkers
 from app.points import service as points
-from app.reports import intake, workflow
+from app.reports import idempotency, intake, workflow
 from app.reports.models import IdempotencyRecord, Report, ReportPhoto, Status
 from app.reports.screening import (
     Lookback,
@@ -178,27 +176,14 @@ def _claim_key(idempotency: tuple[str | None, str], *, rider: User, report: Repo
         raise _KeyTaken() from None
 
 
-def _earlier_submission(user_id: int, key: str, fingerprint: Callable[[], str]) -> Report | None:
-    """The report an earlier request with this key created (None if none did); 422 if that request
-    was a different one. The fingerprint is only computed when there is one to compare with."""
-    record = db.session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key))
-    if record is None:
-        return None
-    if record.request_hash != fingerprint():
-        raise Unprocessable("This Idempotency-Key was already used for a different report.",
-                            code="idempotency_key_reused")
-    return db.session.get(Report, record.report_id)
+def _earlier_submission(user_id: int, key: str, request_hash: Callable[[], str]) -> Report | None:
+    """The report an earlier request with this key created (None if none did)."""
+    record = idempotency.earlier(user_id=user_id, key=key, request_hash=request_hash)
+    return db.session.get(Report, record.report_id) if record is not None else None
 
 
 def _fingerprint(fields: dict[str, Any], photos: Sequence[bytes]) -> str:
-    """What makes two submissions 'the same request' for an Idempotency-Key."""
-    canonical = json.dumps({k: v.isoformat() if isinstance(v, datetime) else v
-                            for k, v in sorted(fields.items())}, ensure_ascii=False, sort_keys=True)
-    digest = hashlib.sha256(canonical.encode())
-    for data in photos:
-        digest.update(hashlib.sha256(data).digest())
-    return digest.hexdigest()
+    return idempotency.fingerprint(fields, photos)
 
 
 def _check_captured_at(captured_at: datetime | None) -> None:
