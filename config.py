@@ -74,7 +74,10 @@ class Config:
     SSE_MAX_SECONDS = _int("SSE_MAX_SECONDS", 300)
     SSE_POLL_SECONDS = float(os.environ.get("SSE_POLL_SECONDS", 1.0))
     SSE_HEARTBEAT_SECONDS = _int("SSE_HEARTBEAT_SECONDS", 15)
-    PUSH_ALLOW_INSECURE_ENDPOINTS = False  # http push endpoints on loopback: tests only
+    # Push services subscriptions may point at (format: app/notifications/endpoints.py).
+    PUSH_ALLOWED_HOSTS = os.environ.get(
+        "PUSH_ALLOWED_HOSTS", "fcm.googleapis.com,updates.push.services.mozilla.com,"
+        "*.push.apple.com,*.notify.windows.com")
     PUSH_MAX_ATTEMPTS = _int("PUSH_MAX_ATTEMPTS", 8)
     PUSH_RETRY_BASE_SECONDS = _int("PUSH_RETRY_BASE_SECONDS", 30)  # doubles with each try
     PUSH_RETRY_MAX_SECONDS = _int("PUSH_RETRY_MAX_SECONDS", 3600)
