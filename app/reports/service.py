@@ -68,14 +68,14 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
     _check_captured_at(fields.get("captured_at"))
     with reading_only():  # cheap checks first, without SQLite's write lock
         if idempotency_key:
-            earlier = _earlier_submission(rider.id, idempotency_key, lambda: _fingerprint(fields, photos))
+            earlier = _earlier_submission(rider.id, idempotency_key, lambda: idempotency.fingerprint(fields, photos))
             if earlier is not None:
                 return Submission(report=earlier, replayed=True)
         category = get_active_category(fields["category"])  # held: routing's push names it
         commit_keeping_loaded(db.session())  # hold no transaction while photos are decoded
     with intake.photo_intake(photos, limits=policy.photo_limits, store=store, workers=workers) as incoming:
         # The photo threads decode; meanwhile this thread does what needs no pixels.
-        fingerprint = _fingerprint(fields, photos)
+        fingerprint = idempotency.fingerprint(fields, photos)
         around = _look_around(rider=rider, fields=fields, policy=policy)
         try:
             report = _record_report(rider=rider, category=category, fields=fields, around=around,
@@ -180,10 +180,6 @@ def _earlier_submission(user_id: int, key: str, request_hash: Callable[[], str])
     """The report an earlier request with this key created (None if none did)."""
     record = idempotency.earlier(user_id=user_id, key=key, request_hash=request_hash)
     return db.session.get(Report, record.report_id) if record is not None else None
-
-
-def _fingerprint(fields: dict[str, Any], photos: Sequence[bytes]) -> str:
-    return idempotency.fingerprint(fields, photos)
 
 
 def _check_captured_at(captured_at: datetime | None) -> None:
