@@ -96,6 +96,14 @@ class Config:
     @classmethod
     def check(cls) -> None:
         """Refuse settings that are only safe on a developer's machine."""
+        cls.check_push_hosts()
+
+    @classmethod
+    def check_push_hosts(cls) -> None:
+        """A malformed PUSH_ALLOWED_HOSTS stops the start, not every subscription later."""
+        from app.notifications.endpoints import parse_allow_list
+
+        parse_allow_list(cls.PUSH_ALLOWED_HOSTS)
 
 
 class DevelopmentConfig(Config):
@@ -107,6 +115,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
+        cls.check_push_hosts()
         if cls.SECRET_KEY == DEV_SECRET or cls.JWT_SECRET_KEY == DEV_SECRET:
             raise RuntimeError("Set SECRET_KEY and JWT_SECRET_KEY before running in production.")
         if len(cls.SECRET_KEY) < 32:

@@ -127,3 +127,14 @@ def test_the_loopback_push_service_the_allow_list_names_is_reached(app, rider, n
     notify(rider.id)
     assert _deliver(app).counts == {"delivered": 1}
     assert len(push_server.requests_to(phone)) == 1
+
+
+@pytest.mark.parametrize("entry", ["ftp://push.example.net", "http://", "https://push.example.net/path"])
+def test_a_malformed_allow_list_stops_the_start(entry):
+    from config import TestingConfig
+
+    class Misconfigured(TestingConfig):
+        PUSH_ALLOWED_HOSTS = f"fcm.googleapis.com,{entry}"
+
+    with pytest.raises(ValueError, match="PUSH_ALLOWED_HOSTS"):
+        Misconfigured.check()
