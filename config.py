@@ -74,7 +74,10 @@ class Config:
     SSE_MAX_SECONDS = _int("SSE_MAX_SECONDS", 300)
     SSE_POLL_SECONDS = float(os.environ.get("SSE_POLL_SECONDS", 1.0))
     SSE_HEARTBEAT_SECONDS = _int("SSE_HEARTBEAT_SECONDS", 15)
-    PUSH_ALLOW_INSECURE_ENDPOINTS = False  # http push endpoints on loopback: tests only
+    # Push services subscriptions may point at (format: app/notifications/endpoints.py).
+    PUSH_ALLOWED_HOSTS = os.environ.get(
+        "PUSH_ALLOWED_HOSTS", "fcm.googleapis.com,updates.push.services.mozilla.com,"
+        "*.push.apple.com,*.notify.windows.com")
     PUSH_MAX_ATTEMPTS = _int("PUSH_MAX_ATTEMPTS", 8)
     PUSH_RETRY_BASE_SECONDS = _int("PUSH_RETRY_BASE_SECONDS", 30)  # doubles with each try
     PUSH_RETRY_MAX_SECONDS = _int("PUSH_RETRY_MAX_SECONDS", 3600)
@@ -93,6 +96,14 @@ class Config:
     @classmethod
     def check(cls) -> None:
         """Refuse settings that are only safe on a developer's machine."""
+        cls.check_push_hosts()
+
+    @classmethod
+    def check_push_hosts(cls) -> None:
+        """A malformed PUSH_ALLOWED_HOSTS stops the start, not every subscription later."""
+        from app.notifications.endpoints import parse_allow_list
+
+        parse_allow_list(cls.PUSH_ALLOWED_HOSTS)
 
 
 class DevelopmentConfig(Config):
@@ -104,6 +115,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
+        cls.check_push_hosts()
         if cls.SECRET_KEY == DEV_SECRET or cls.JWT_SECRET_KEY == DEV_SECRET:
             raise RuntimeError("Set SECRET_KEY and JWT_SECRET_KEY before running in production.")
         if len(cls.SECRET_KEY) < 32:

@@ -18,7 +18,7 @@ from app.notifications.schemas import (
     UnsubscribeSchema,
     VapidKeySchema,
 )
-from app.notifications.settings import setting
+from app.notifications.settings import allowed_push_hosts, setting
 from app.notifications.stream import StreamSettings, event_stream
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
@@ -69,9 +69,8 @@ def _authenticate_stream(query_token: str | None) -> None:
 @blp.alt_response(200, schema=SubscriptionOutSchema, description="The endpoint was known: updated.")
 def subscribe(form):
     """Register this device for Web Push (the browser's PushSubscription JSON); the same endpoint updates."""
-    insecure_ok = bool(setting("PUSH_ALLOW_INSECURE_ENDPOINTS"))
     subscription, created = service.save_subscription(user_id=current_user.id,
-                                                      allow_insecure_endpoint=insecure_ok, **form)
+                                                      allowed=allowed_push_hosts(), **form)
     return subscription, 201 if created else 200
 
 
