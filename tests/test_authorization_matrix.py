@@ -322,6 +322,8 @@ def _links(ctx: Ctx) -> list[tuple[str, str, Call, tuple[int, ...]]]:
             "department_id": other.people["department"].id}), (422,)),
         (SECRETARY, "POST", Call("/api/v1/points/adjustments", json={
             "rider_id": other.targets["rider"].id, "delta": 5, "reason": "越界"}), (403,)),
+        (SECRETARY, "POST", Call("/api/v1/points/adjustments", json={  # says nothing of who it is
+            "rider_id": other.targets["department"].id, "delta": 5, "reason": "越界"}), (403,)),
         (SECRETARY, "PUT", Call(f"/api/v1/areas/{own.grid}/workers", json={
             "user_ids": [other.targets["grid_worker"].id]}), (400,)),
         (SECRETARY, "POST", Call("/api/v1/users", json={
