@@ -18,7 +18,7 @@ from app.notifications.schemas import (
     UnsubscribeSchema,
     VapidKeySchema,
 )
-from app.notifications.settings import setting
+from app.notifications.settings import allowed_push_hosts, setting
 from app.notifications.stream import StreamGrant, open_stream
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
@@ -67,9 +67,8 @@ def _authenticate_stream(query_token: str | None) -> None:
 @blp.alt_response(200, schema=SubscriptionOutSchema, description="The endpoint was known: updated.")
 def subscribe(form):
     """Register this device for Web Push (the browser's PushSubscription JSON); the same endpoint updates."""
-    insecure_ok = bool(setting("PUSH_ALLOW_INSECURE_ENDPOINTS"))
     subscription, created = service.save_subscription(user_id=current_user.id,
-                                                      allow_insecure_endpoint=insecure_ok, **form)
+                                                      allowed=allowed_push_hosts(), **form)
     return subscription, 201 if created else 200
 
 
@@ -89,5 +88,5 @@ def vapid_public_key():
     key = push.public_key_for(private_key=setting("VAPID_PRIVATE_KEY"),
                               public_key=setting("VAPID_PUBLIC_KEY"))
     if key is None:
-        raise NotFound("Web Push is not set up on this server.", code="web_push_not_configured")
+        raise NotFound("本服务器未配置网页推送。", code="web_push_not_configured")
     return {"public_key": key}

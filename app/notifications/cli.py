@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from app.extensions import db
 from app.notifications.delivery import DeliveryPolicy, deliver_due
 from app.notifications.push import WebPushSender, generate_vapid_keys
-from app.notifications.settings import setting
+from app.notifications.settings import allowed_push_hosts, setting
 
 notifications_cli = AppGroup("notifications", help="Push delivery.")
 
@@ -29,7 +29,8 @@ def deliver_command(once: bool, max_batch: int, sleep_seconds: float) -> None:
             "Set VAPID_PRIVATE_KEY first (`flask notifications vapid-keys` makes one).")
     timeout = float(setting("PUSH_TIMEOUT_SECONDS"))
     sender = WebPushSender(private_key=private_key, subject=setting("VAPID_SUBJECT"),
-                           ttl_seconds=int(setting("PUSH_TTL_SECONDS")), timeout_seconds=timeout)
+                           ttl_seconds=int(setting("PUSH_TTL_SECONDS")), timeout_seconds=timeout,
+                           allowed=allowed_push_hosts())
     policy = DeliveryPolicy(max_attempts=int(setting("PUSH_MAX_ATTEMPTS")),
                             retry_base_seconds=float(setting("PUSH_RETRY_BASE_SECONDS")),
                             retry_max_seconds=float(setting("PUSH_RETRY_MAX_SECONDS")),

@@ -15,8 +15,9 @@ from app.common.models import UTCDateTime
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.notifications import fanout
+from app.notifications.endpoints import AllowList, endpoint_problem
 from app.notifications.models import DeliveryStatus, Notification, PushDelivery, PushSubscription
-from app.notifications.rules import BODY_MAX, TITLE_MAX, check_kind, clip, endpoint_problem
+from app.notifications.rules import BODY_MAX, TITLE_MAX, check_kind, clip
 
 # Web Push carries at most ~4 KB; data rides along in the push payload, so it stays small.
 DATA_MAX_BYTES = 2048
@@ -99,9 +100,10 @@ def newest_notification_id() -> int:
 
 def save_subscription(*, user_id: int, endpoint: str, p256dh: str, auth: str,
                       expires_at: datetime | None = None, user_agent: str | None = None,
-                      allow_insecure_endpoint: bool = False) -> tuple[PushSubscription, bool]:
-    """Register or refresh this device's subscription (one row per endpoint); True if it is new."""
-    problem = endpoint_problem(endpoint, allow_insecure_loopback=allow_insecure_endpoint)
+                      allowed: AllowList) -> tuple[PushSubscription, bool]:
+    """Register or refresh this device's subscription (one row per endpoint); True if it is new.
+    Only endpoints of the allowed push services, on public addresses (the deliverer POSTs there)."""
+    problem = endpoint_problem(endpoint, allowed=allowed, resolve=True)
     if problem:
         raise ValidationFailed(details={"fields": {"endpoint": [problem]}})
     # A device that changed hands (logout, another login) must not get the previous user's pushes.

@@ -34,6 +34,13 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
+# What each status is called where a person reads it (the app, the console, notifications).
+STATUS_TEXT: dict[str, str] = {
+    Status.SUBMITTED: "已提交", Status.ASSIGNED: "已派给网格员", Status.ACCEPTED: "网格员已接单",
+    Status.ESCALATED: "已上报区指挥中心", Status.DISPATCHED: "已派至职能部门", Status.RESOLVED: "已处置",
+    Status.CLOSED: "已办结", Status.REJECTED: "未受理",
+}
+
 OPEN_STATUSES = (Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.ESCALATED,
                  Status.DISPATCHED)
 
@@ -127,7 +134,8 @@ class ReportEvent(db.Model):
 
 
 class IdempotencyRecord(db.Model):
-    """A submission key: a retry with the same key gets the first answer, never a second report."""
+    """An Idempotency-Key of a submission or a report action: a retry with the same key gets the
+    first answer, never a second effect (response_status None: the request is still running)."""
 
     __tablename__ = "idempotency_records"
 

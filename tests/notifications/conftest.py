@@ -55,14 +55,31 @@ def notify(app) -> Callable[..., list[int]]:
     return _notify
 
 
+# Public push services' names resolve to public addresses without asking a DNS server (no traffic
+# leaves loopback in tests); every other name goes to the system resolver (/etc/hosts: localhost).
+PUBLIC_PUSH_ADDRESSES = {"fcm.googleapis.com": ["142.250.72.10"],
+                         "updates.push.services.mozilla.com": ["34.117.0.1"],
+                         "web.push.apple.com": ["17.188.0.1"], "push.example.net": ["93.184.216.34"]}
+
+
+@pytest.fixture(autouse=True)
+def public_push_names(monkeypatch) -> None:
+    from app.notifications import endpoints
+
+    system = endpoints.resolve_host
+    monkeypatch.setattr(endpoints, "resolve_host", lambda host, port: PUBLIC_PUSH_ADDRESSES.get(host)
+                        or system(host, port))
+
+
 @pytest.fixture
-def push_config(app, monkeypatch) -> dict[str, str]:
-    """A VAPID key pair and loopback http endpoints allowed, for this test only."""
+def push_config(app, monkeypatch, push_server) -> dict[str, str]:
+    """A VAPID key pair, and the loopback push service named in the allow-list, for this test only."""
     private_key, public_key = generate_vapid_keys()
     monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", private_key)
     monkeypatch.setitem(app.config, "VAPID_PUBLIC_KEY", public_key)
     monkeypatch.setitem(app.config, "VAPID_SUBJECT", "mailto:ops@gridsnap.example")
-    monkeypatch.setitem(app.config, "PUSH_ALLOW_INSECURE_ENDPOINTS", True)
+    monkeypatch.setitem(app.config, "PUSH_ALLOWED_HOSTS",
+                        f"{app.config['PUSH_ALLOWED_HOSTS']},{push_server.origin}")
     return {"private_key": private_key, "public_key": public_key}
 
 

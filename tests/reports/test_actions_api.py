@@ -136,7 +136,8 @@ def test_reopen_after_72_hours_is_refused(client, app, staff, rider, assigned, m
 def test_reject_as_duplicate_links_the_original(client, app, staff, submit, assigned):
     from tests.mapdata import IN_EAST
 
-    other = submit(at=IN_EAST, category="garbage", photos=[(phone_photo(seed=2, at=IN_EAST), "b.jpg")]).get_json()
+    # The same hazard reported far enough away not to be linked at submission.
+    other = submit(at=IN_EAST, photos=[(phone_photo(seed=2, at=IN_EAST), "b.jpg")]).get_json()
     worker = staff["near"] if other["assigned_to"]["id"] == staff["near"].id else staff["far"]
     missing = act(client, app, worker, other["id"], "reject", {"reason": "duplicate"})
     assert missing.status_code == 422 and missing.get_json()["error"]["code"] == "invalid_duplicate_of"
@@ -200,4 +201,13 @@ def test_a_dispatcher_of_another_district_is_kept_out(client, app, staff, assign
     listed = client.get("/api/v1/reports", headers=auth_headers(app, elsewhere)).get_json()
     assert listed["total"] == 0
     dispatch = act(client, app, elsewhere, assigned, "dispatch", {"department_id": staff["department"].id})
-    assert dispatch.status_code == 403 and dispatch.get_json()["error"]["code"] == "outside_your_area"
+    assert dispatch.status_code == 403 and dispatch.get_json()["error"]["code"] == "not_your_report"
+
+
+def test_the_department_reads_its_deadline_in_china_time(client, app, staff, assigned):
+    act(client, app, staff["near"], assigned, "escalate", {"reason": "需要部门"})
+    act(client, app, staff["dispatcher"], assigned, "dispatch",
+        {"department_id": staff["department"].id, "due_at": "2099-01-01T12:00:00+08:00"})
+    told = client.get("/api/v1/notifications", headers=auth_headers(app, staff["department"])).get_json()
+    [dispatched] = [n for n in told["items"] if n["kind"] == "dispatched"]
+    assert "01月01日 12:00前处置" in dispatched["body"]
