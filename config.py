@@ -22,6 +22,13 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, default)
+    if value not in choices:
+        raise RuntimeError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
 class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
@@ -72,8 +79,15 @@ class Config:
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:ops@gridsnap.example")
     # A stream ends by itself after this long; the client reconnects with Last-Event-ID.
     SSE_MAX_SECONDS = _int("SSE_MAX_SECONDS", 300)
-    SSE_POLL_SECONDS = float(os.environ.get("SSE_POLL_SECONDS", 1.0))
+    SSE_POLL_SECONDS = float(os.environ.get("SSE_POLL_SECONDS", 0.25))
     SSE_HEARTBEAT_SECONDS = _int("SSE_HEARTBEAT_SECONDS", 15)
+    # Streams are served by their own asyncio server (`flask notifications serve`), woken by one
+    # channel: auto = NOTIFY on PostgreSQL, else Redis if SSE_REDIS_URL is set, else a poller.
+    SSE_FANOUT = _choice("SSE_FANOUT", "auto", ("auto", "postgres", "redis", "poll"))
+    SSE_REDIS_URL = os.environ.get("SSE_REDIS_URL", "")
+    SSE_STREAMS_PER_USER = _int("SSE_STREAMS_PER_USER", 3)  # a newer stream ends the oldest
+    SSE_MAX_STREAMS = _int("SSE_MAX_STREAMS", 5000)  # per stream-server process
+    SSE_DB_THREADS = _int("SSE_DB_THREADS", 4)  # the stream server's database threads
     # Push services subscriptions may point at (format: app/notifications/endpoints.py).
     PUSH_ALLOWED_HOSTS = os.environ.get(
         "PUSH_ALLOWED_HOSTS", "fcm.googleapis.com,updates.push.services.mozilla.com,"

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, literal, or_, select, update
+from sqlalchemy import delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User, UserStatus
@@ -14,6 +14,7 @@ from app.common import clock
 from app.common.models import UTCDateTime
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.notifications import fanout
 from app.notifications.endpoints import AllowList, endpoint_problem
 from app.notifications.models import DeliveryStatus, Notification, PushDelivery, PushSubscription
 from app.notifications.rules import BODY_MAX, TITLE_MAX, check_kind, clip
@@ -46,6 +47,7 @@ def notify_many(*, user_ids: Iterable[int], kind: str, title: str, body: str,
         db.session.add_all(rows)
         db.session.flush()
         _queue_push_deliveries([row.id for row in rows], now=now)
+        fanout.announce(user_ids=[row.user_id for row in rows])
     return rows
 
 
@@ -80,6 +82,18 @@ def notifications_after(*, user_id: int, after: int, limit: int) -> list[Notific
     stmt = (select(Notification).where(Notification.user_id == user_id, Notification.id > after)
             .order_by(Notification.id).limit(limit))
     return list(db.session.scalars(stmt))
+
+
+def recipients_after(*, after: int, limit: int) -> list[tuple[int, int]]:
+    """(id, user_id) of everyone's notifications with id > after, oldest first: what a poller wakes."""
+    stmt = (select(Notification.id, Notification.user_id).where(Notification.id > after)
+            .order_by(Notification.id).limit(limit))
+    return [(row.id, row.user_id) for row in db.session.execute(stmt)]
+
+
+def newest_notification_id() -> int:
+    """The highest notification id so far (0 for none): where a poller starts."""
+    return db.session.scalar(select(func.max(Notification.id))) or 0
 
 
 # --- Web Push subscriptions ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from app.notifications import service
 from app.notifications.push import generate_vapid_keys
 from app.reports.models import Report
 from tests.factories import make_user
+from tests.support.browser import serving
 from tests.support.push_server import PushServer, Subscriber
 
 
@@ -107,3 +109,20 @@ def in_app(app: Flask, fn: Callable[[], Any]) -> Any:
             return fn()
         finally:
             db.session.remove()
+
+
+@pytest.fixture
+def live_streams(app, monkeypatch) -> Callable[..., Any]:
+    """Serve the app the production way on loopback (stream server + Flask), with these SSE settings:
+    `with live_streams(SSE_HEARTBEAT_SECONDS=1) as url: ...`. Wake-ups, not heartbeats, deliver news
+    unless a test says otherwise (a long heartbeat, a quick poller)."""
+
+    @contextmanager
+    def _start(**settings: Any) -> Iterator[str]:
+        defaults = {"SSE_HEARTBEAT_SECONDS": 60, "SSE_POLL_SECONDS": 0.05, "SSE_MAX_SECONDS": 60}
+        for name, value in {**defaults, **settings}.items():
+            monkeypatch.setitem(app.config, name, value)
+        with serving(app) as url:
+            yield url
+
+    return _start
