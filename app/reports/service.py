@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, String, cast, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -231,8 +231,9 @@ def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
 
 
 def list_reports(*, viewer: User, status: str | None = None, category: str | None = None,
-                 since: datetime | None = None, mine: bool = False) -> Select[tuple[Report]]:
-    """The viewer's reports, newest first, filtered."""
+                 since: datetime | None = None, mine: bool = False, area: str | None = None,
+                 flag: str | None = None, until: datetime | None = None) -> Select[tuple[Report]]:
+    """The viewer's reports, newest first, filtered (area: a grid or micro-grid and what lies in it)."""
     stmt = reports_visible_to(viewer).order_by(Report.created_at.desc(), Report.id.desc())
     if status:
         stmt = stmt.where(Report.status == status)
@@ -240,6 +241,14 @@ def list_reports(*, viewer: User, status: str | None = None, category: str | Non
         stmt = stmt.where(Report.category_code == category)
     if since:
         stmt = stmt.where(Report.created_at >= since)
+    if until:
+        stmt = stmt.where(Report.created_at < until)
+    if area:
+        inner = select(Area.code).where(Area.parent_code == area)
+        stmt = stmt.where(or_(Report.area_code == area, Report.area_code.in_(inner)))
+    if flag:
+        # Flags are a short JSON list of known words: a text match works alike on both engines.
+        stmt = stmt.where(cast(Report.flags, String).like(f'%"{flag}"%'))
     if mine:
         stmt = stmt.where(or_(Report.assigned_to_id == viewer.id, Report.department_id == viewer.id))
     return stmt
