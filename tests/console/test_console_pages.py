@@ -1,0 +1,148 @@
+"""Console pages through the test client: who may open what, and bad input that changes nothing."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.extensions import db
+from app.points.models import LedgerEntry
+from tests.console.conftest import (
+    ADMIN,
+    DEPARTMENT,
+    DISPATCHER,
+    GRID_WORKER,
+    OTHER_SECRETARY,
+    RIDER,
+    SECRETARY,
+    csrf_token,
+    log_in,
+    post_form,
+)
+
+PAGES = ["/console/", "/console/reports", "/console/leaderboard", "/console/riders", "/console/map",
+         "/console/stats"]
+ALLOWED = {
+    SECRETARY: set(PAGES),
+    DISPATCHER: set(PAGES) - {"/console/riders"},
+    DEPARTMENT: {"/console/", "/console/reports"},
+    ADMIN: set(PAGES),
+}
+
+
+@pytest.mark.parametrize("phone", list(ALLOWED))
+def test_each_role_opens_its_pages_and_is_refused_the_others(desk, phone):
+    client = desk(phone)
+    for path in PAGES:
+        response = client.get(path)
+        expected = 200 if path in ALLOWED[phone] else 403
+        assert response.status_code == expected, (phone, path)
+        assert response.mimetype == "text/html"
+        if expected == 403:
+            assert "不对您的角色开放" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("phone", [RIDER, GRID_WORKER])
+def test_riders_and_grid_workers_get_no_session(client, demo, phone):
+    response = log_in(client, phone)
+    assert response.status_code == 403
+    assert "请使用手机 App" in response.get_data(as_text=True)
+    assert client.get("/console/leaderboard").status_code == 302  # still logged out
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client, demo):
+    response = client.get("/console/riders")
+    assert response.status_code == 302 and response.location.startswith("/console/?next=")
+
+
+def test_wrong_password_is_said_next_to_the_field(client, demo):
+    response = log_in(client, SECRETARY, password="Wrong1234")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert 'id="f-password-error">手机号或密码不正确' in page
+
+
+def test_a_bad_phone_is_said_next_to_the_phone_field(client, demo):
+    response = log_in(client, "12345")
+    assert 'id="f-phone-error">请输入 11 位手机号' in response.get_data(as_text=True)
+
+
+def test_a_secretary_disables_a_rider_who_then_cannot_log_in(desk, app, client):
+    secretary = desk(SECRETARY)
+    with app.app_context():
+        rider_id = db.session.scalar(select(User.id).where(User.phone == RIDER))
+    assert post_form(secretary, f"/console/riders/{rider_id}/disable", {},
+                     token_from="/console/riders").status_code == 302
+    with app.app_context():
+        assert db.session.get(User, rider_id).status == "disabled"
+    assert client.post("/api/v1/auth/login", json={"phone": RIDER, "password": "Demo1234"}).status_code == 403
+
+
+def test_login_without_csrf_token_is_refused(client, demo):
+    response = client.post("/console/login", data={"phone": SECRETARY, "password": "Demo1234"})
+    assert response.status_code == 400
+    assert "页面已过期" in response.get_data(as_text=True)
+
+
+def test_the_json_api_needs_no_csrf_token(client, demo):
+    response = client.post("/api/v1/auth/login", json={"phone": SECRETARY, "password": "Demo1234"})
+    assert response.status_code == 200
+
+
+def _ledger_rows(app) -> int:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(LedgerEntry))
+
+
+@pytest.mark.parametrize(("form", "field", "words"), [
+    ({"delta": "5", "reason": ""}, "reason", "原因"),
+    ({"delta": "0", "reason": "协助巡查"}, "delta", "不为 0"),
+    ({"delta": "abc", "reason": "协助巡查"}, "delta", "整数"),
+    ({"delta": "99999", "reason": "协助巡查"}, "delta", "整数"),
+])
+def test_bad_adjustments_are_said_beside_the_field_and_write_nothing(desk, app, form, field, words):
+    secretary = desk(SECRETARY)
+    with app.app_context():
+        rider_id = db.session.scalar(select(User.id).where(User.phone == RIDER))
+    before = _ledger_rows(app)
+    response = post_form(secretary, f"/console/riders/{rider_id}", form)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert f'id="f-{field}-error">' in page and words in page.split(f'id="f-{field}-error">')[1][:80]
+    assert _ledger_rows(app) == before
+
+
+def test_another_communitys_rider_cannot_be_adjusted(desk, app):
+    other = desk(OTHER_SECRETARY)
+    with app.app_context():
+        rider_id = db.session.scalar(select(User.id).where(User.phone == RIDER))
+    before = _ledger_rows(app)
+    response = other.post(f"/console/riders/{rider_id}",
+                          data={"delta": "5", "reason": "越权调整", "csrf_token": csrf_token(other)})
+    assert response.status_code == 403
+    assert "辖区" in response.get_data(as_text=True)
+    assert _ledger_rows(app) == before
+
+
+def test_bad_invite_numbers_are_said_beside_the_field(desk):
+    secretary = desk(SECRETARY)
+    response = post_form(secretary, "/console/riders/invites", {"max_uses": "0", "expires_in_days": "30"},
+                         token_from="/console/riders")
+    assert response.status_code == 400
+    assert 'id="f-max_uses-error">可用人数' in response.get_data(as_text=True)
+
+
+def test_a_bad_leaderboard_filter_is_a_400_page_not_a_500(desk):
+    secretary = desk(SECRETARY)
+    response = secretary.get("/console/leaderboard?period=decade&scope=galaxy")
+    assert response.status_code == 400
+    assert "请选择统计周期" in response.get_data(as_text=True)
+
+
+def test_phone_numbers_show_only_to_admins_and_the_riders_secretary(desk, app):
+    with app.app_context():
+        rider_id = db.session.scalar(select(User.id).where(User.phone == RIDER))
+    assert RIDER in desk(SECRETARY).get(f"/console/riders/{rider_id}").get_data(as_text=True)
+    assert RIDER in desk(ADMIN).get(f"/console/riders/{rider_id}").get_data(as_text=True)
+    assert RIDER not in desk(DISPATCHER).get(f"/console/riders/{rider_id}").get_data(as_text=True)
+    assert desk(OTHER_SECRETARY).get(f"/console/riders/{rider_id}").status_code == 403
