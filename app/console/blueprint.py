@@ -5,8 +5,9 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, request
+from flask import Blueprint, g, request
 
+from app.categories.service import list_categories
 from app.common import clock
 from app.console import messages
 from app.errors import NotFound
@@ -28,7 +29,14 @@ def _check_csrf() -> None:
 @blp.context_processor
 def _page_helpers() -> dict[str, Any]:
     return {"words": messages, "cn_time": china_time, "query_with": query_with, "area_name": area_name,
-            "now": clock.utcnow()}
+            "now": clock.utcnow(), "category_name": category_name}
+
+
+def category_name(code: str) -> str:
+    """A category's Chinese name (read once per request)."""
+    if "category_names" not in g:
+        g.category_names = {c.code: c.name_zh for c in list_categories()}
+    return g.category_names.get(code, code)
 
 
 def china_time(at: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:

@@ -61,6 +61,8 @@ class ReportFilterSchema(PageArgsSchema):
     area = fields.String(validate=validate.Length(1, 32),
                          metadata={"description": "A grid or micro-grid code: reports in it."})
     flag = fields.String(validate=validate.OneOf(FLAGS), metadata={"description": "Only reports with this flag."})
+    overdue = fields.Boolean(load_default=False,
+                             metadata={"description": "Only dispatched reports past their deadline."})
 
 
 class PersonSchema(Schema):

@@ -27,7 +27,7 @@ from app.photos.storage import PhotoStore
 from app.photos.threads import PhotoWorkers
 from app.points import service as points
 from app.reports import intake, workflow
-from app.reports.models import IdempotencyRecord, Report, ReportPhoto, Status
+from app.reports.models import OPEN_STATUSES, IdempotencyRecord, Report, ReportPhoto, Status
 from app.reports.screening import (
     Lookback,
     ScreeningPolicy,
@@ -232,11 +232,17 @@ def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
 
 def list_reports(*, viewer: User, status: str | None = None, category: str | None = None,
                  since: datetime | None = None, mine: bool = False, area: str | None = None,
-                 flag: str | None = None, until: datetime | None = None) -> Select[tuple[Report]]:
-    """The viewer's reports, newest first, filtered (area: a grid or micro-grid and what lies in it)."""
+                 flag: str | None = None, until: datetime | None = None, overdue: bool = False,
+                 open_only: bool = False) -> Select[tuple[Report]]:
+    """The viewer's reports, newest first, filtered (area: a grid or micro-grid and what lies in it;
+    overdue: dispatched and past the department's deadline)."""
     stmt = reports_visible_to(viewer).order_by(Report.created_at.desc(), Report.id.desc())
     if status:
         stmt = stmt.where(Report.status == status)
+    if open_only:
+        stmt = stmt.where(Report.status.in_(OPEN_STATUSES))
+    if overdue:
+        stmt = stmt.where(Report.status == Status.DISPATCHED, Report.due_at < clock.utcnow())
     if category:
         stmt = stmt.where(Report.category_code == category)
     if since:
