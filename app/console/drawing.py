@@ -63,11 +63,3 @@ def label_point(geometry: dict[str, Any] | None, projection: Projection) -> tupl
         return None
     rings = geometry["coordinates"][0] if geometry["type"] == "MultiPolygon" else geometry["coordinates"]
     return centre([projection.point(lon, lat) for lon, lat, *_ in rings[0][:-1] or rings[0]])
-
-
-def nice_ceiling(value: float) -> int:
-    """A round axis maximum at or above value (1, 2, 5 × 10ⁿ)."""
-    if value <= 0:
-        return 1
-    power = 10 ** math.floor(math.log10(value))
-    return int(next(step * power for step in (1, 2, 5, 10) if step * power >= value))

@@ -9,7 +9,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
-from app.console.messages import error_text, has_chinese
+from app.console.messages import ERROR, error_text, has_chinese
 from app.errors import AppError
 from app.extensions import db
 
@@ -52,6 +52,8 @@ def app_error_fields(exc: AppError, hints: Mapping[str, str],
     """An application error as {field: Chinese text}."""
     named = (exc.details or {}).get("fields")
     if isinstance(named, dict) and named:
+        if exc.code in ERROR:  # our words for this exact failure beat the field's general hint
+            return dict.fromkeys(named, ERROR[exc.code])
         return _schema_errors(named, hints, fallback=error_text(exc))
     return {code_fields.get(exc.code, FORM_LEVEL): error_text(exc)}
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from tests.console.conftest import DISPATCHER, RIDER, SECRETARY
+from tests.console.conftest import DEPARTMENT, DISPATCHER, RIDER, SECRETARY
 
 pytestmark = pytest.mark.usefixtures("demo")
 
@@ -114,3 +114,47 @@ def test_dispatcher_sees_the_district_board_without_phone_numbers(desk_page):
     assert desk_page.get_by_test_id("balance").is_visible()
     assert "13900000101" not in desk_page.content()
     assert not desk_page.get_by_role("button", name="确认调整").is_visible()
+
+
+def _photos_loaded(page) -> list[int]:  # type: ignore[no-untyped-def]
+    """The natural widths of the page's report photos, once each has loaded (0: broken)."""
+    page.wait_for_function("() => [...document.querySelectorAll('img[data-photo]')].every(i => i.complete)")
+    return page.eval_on_selector_all("img[data-photo]", "imgs => imgs.map(i => i.naturalWidth)")
+
+
+def test_dispatcher_dispatches_an_escalated_report_with_a_deadline(desk_page):
+    log_in(desk_page, DISPATCHER)
+    desk_page.get_by_role("link", name="待派遣（已上报区级）").click()
+    desk_page.locator("table tbody tr", has_text="满春园12号楼").get_by_role("link").first.click()
+    assert _photos_loaded(desk_page) and all(width > 0 for width in _photos_loaded(desk_page))
+
+    desk_page.get_by_label("职能部门").select_option(label="金凤区城管局")
+    desk_page.get_by_label("处置时限（北京时间）").fill("2020-01-01T09:00")
+    desk_page.get_by_role("button", name="派单").click()
+    assert "处置时限必须晚于现在" in desk_page.locator("#f-due_at-error").inner_text()
+    assert "已上报区级" in desk_page.get_by_role("heading", level=1).inner_text()  # nothing changed
+
+    desk_page.get_by_label("职能部门").select_option(label="金凤区城管局")
+    desk_page.get_by_label("处置时限（北京时间）").fill("2099-06-01T18:00")
+    desk_page.get_by_role("button", name="派单").click()
+    assert "已派部门" in desk_page.get_by_role("heading", level=1).inner_text()
+    assert "2099-06-01 18:00" in desk_page.locator(".c-facts").inner_text()  # shown in China time
+    assert "派至金凤区城管局" in desk_page.locator(".c-timeline").inner_text()
+
+
+def test_department_resolves_with_an_after_photo_from_the_browser(desk_page, tmp_path):
+    from tests.images import jpeg_bytes
+
+    after = tmp_path / "after.jpg"
+    after.write_bytes(jpeg_bytes())
+    log_in(desk_page, DEPARTMENT)
+    desk_page.get_by_role("link", name="派给本部门待处置").click()
+    desk_page.locator("table tbody tr", has_text="满春园东门").get_by_role("link").first.click()
+    desk_page.get_by_role("button", name="提交处置结果").click()
+    assert "照片" in desk_page.locator("#f-photo-error").inner_text()  # no photo: said beside the field
+
+    desk_page.get_by_label("处置后照片").set_input_files(str(after))
+    desk_page.get_by_label("处置说明").fill("已更换井盖")
+    desk_page.get_by_role("button", name="提交处置结果").click()
+    assert "已处置" in desk_page.get_by_role("heading", level=1).inner_text()
+    assert len(_photos_loaded(desk_page)) == 2 and all(w > 0 for w in _photos_loaded(desk_page))
