@@ -15,15 +15,16 @@ from app.console.blueprint import blp
 from app.console.forms import FormResult, run_form
 from app.console.session import CONSOLE_ROLES, NotForYourRole, desk_page, desk_user, log_in, log_out
 from app.extensions import limiter
+from app.points import rules, standings
 from app.points import service as points
-from app.points import standings
 from app.points.periods import Period, period_start
-from app.points.schemas import AdjustmentSchema, ExportArgsSchema, LeaderboardArgsSchema
+from app.points.schemas import MAX_BOARD_ROWS, AdjustmentSchema, ExportArgsSchema, LeaderboardArgsSchema
 from app.stats import service as stats
 
 LOGIN_HINTS = {"phone": "请输入 11 位手机号，例如 13800138000。", "password": "请输入密码。"}
-ADJUST_HINTS = {"delta": "请填写一个不为 0 的整数（-1000 到 1000），扣分请写负数。",
-                "reason": "请写明调整原因（2–200 字），骑手会看到。"}
+_MOST, (_SHORTEST, _LONGEST) = rules.MAX_ADJUSTMENT, rules.ADJUSTMENT_REASON_LENGTH
+ADJUST_HINTS = {"delta": f"请填写一个不为 0 的整数（-{_MOST} 到 {_MOST}），扣分请写负数。",
+                "reason": f"请写明调整原因（{_SHORTEST}–{_LONGEST} 字），骑手会看到。"}
 INVITE_HINTS = {"max_uses": "可用人数请填 1 到 1000 之间的整数。",
                 "expires_in_days": "有效天数请填 1 到 365 之间的整数。",
                 "community_code": "请填写社区编码。"}
@@ -94,7 +95,8 @@ def _month_numbers(me):  # type: ignore[no-untyped-def]
 
 def _board_args(me, schema):  # type: ignore[no-untyped-def]
     """The board's filters from the query string (the API's schema), with the role's own default."""
-    args = {"scope": BOARD_SCOPES[Role(me.role)][0], **request.args.to_dict()}
+    # The desk shows the longest board the API allows; the CSV has up to ExportArgsSchema's rows.
+    args = {"scope": BOARD_SCOPES[Role(me.role)][0], "limit": str(MAX_BOARD_ROWS), **request.args.to_dict()}
     return run_form(schema, args, lambda loaded: loaded, hints={
         "scope": "请选择排行范围。", "period": "请选择统计周期。", "area": "区域编码有误。"})
 

@@ -146,3 +146,16 @@ def test_phone_numbers_show_only_to_admins_and_the_riders_secretary(desk, app):
     assert RIDER in desk(ADMIN).get(f"/console/riders/{rider_id}").get_data(as_text=True)
     assert RIDER not in desk(DISPATCHER).get(f"/console/riders/{rider_id}").get_data(as_text=True)
     assert desk(OTHER_SECRETARY).get(f"/console/riders/{rider_id}").status_code == 403
+
+
+def test_the_riders_list_pages_through_a_large_community(desk, app):
+    from app.demo import MANCHUNYUAN
+    from tests.factories import make_user
+
+    for index in range(55):
+        make_user(app, area_code=MANCHUNYUAN, name=f"骑手{index:02d}")
+    secretary = desk(SECRETARY)
+    first = secretary.get("/console/riders").get_data(as_text=True)
+    assert "第 1 / 2 页" in first and "page=2" in first
+    second = secretary.get("/console/riders?page=2")
+    assert second.status_code == 200 and "第 2 / 2 页" in second.get_data(as_text=True)
