@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Table, select
 
 from app.demo import DEMO_PASSWORD, seed_demo
+from app.extensions import db
+from tests.conftest import KEEP_TABLES
 
 SECRETARY, DISPATCHER, DEPARTMENT, ADMIN = "13900000001", "13900000021", "13900000031", "13900000000"
 GRID_WORKER, RIDER = "13900000011", "13900000101"
@@ -17,10 +23,46 @@ _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def demo(app: Flask) -> None:
-    """The demo world `make run` loads (map, people, reports, points)."""
+def demo(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The demo world `make run` loads (map, people, reports, points): seeded through the real use
+    cases once per session, then restored from a copy of its rows and photo files for each test."""
     with app.app_context():
-        list(seed_demo())
+        if not _SNAPSHOT:
+            list(seed_demo())
+            _take_snapshot(app, tmp_path_factory.mktemp("demo-uploads"))
+        else:
+            _restore_snapshot(app)
+
+
+_SNAPSHOT: dict[str, Any] = {}
+_LEVELS = ("district", "street", "community", "grid", "micro_grid")
+
+
+def _tables() -> list[Table]:
+    return [t for t in db.metadata.sorted_tables if t.name not in KEEP_TABLES]
+
+
+def _take_snapshot(app: Flask, uploads: Path) -> None:
+    with db.engine.connect() as conn:
+        _SNAPSHOT["rows"] = {t.name: [dict(r._mapping) for r in conn.execute(select(t))] for t in _tables()}
+    # Parents before children where a table points at itself.
+    _SNAPSHOT["rows"]["areas"].sort(key=lambda row: _LEVELS.index(row["level"]))
+    _SNAPSHOT["rows"]["reports"].sort(key=lambda row: row["id"])
+    shutil.copytree(app.config["UPLOAD_DIR"], uploads, dirs_exist_ok=True)
+    _SNAPSHOT["uploads"] = uploads
+
+
+def _restore_snapshot(app: Flask) -> None:
+    with db.engine.begin() as conn:
+        for table in _tables():
+            if _SNAPSHOT["rows"][table.name]:
+                conn.execute(table.insert(), _SNAPSHOT["rows"][table.name])
+        if conn.dialect.name == "postgresql":  # ids were given: move each sequence past them
+            for table in _tables():
+                if "id" in table.c and table.c.id.autoincrement is not False and _SNAPSHOT["rows"][table.name]:
+                    conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                                         f"(SELECT max(id) FROM {table.name}))")
+    shutil.copytree(_SNAPSHOT["uploads"], app.config["UPLOAD_DIR"], dirs_exist_ok=True)
 
 
 def csrf_token(client: FlaskClient, path: str = "/console/") -> str:

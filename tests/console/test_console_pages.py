@@ -1,17 +1,16 @@
 """Console pages through the test client: who may open what, and bad input that changes nothing."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import func, select
 
-from app.auth.models import User
+from app.auth.models import Role, User
+from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from app.points.models import LedgerEntry
 from tests.console.conftest import (
     ADMIN,
     DEPARTMENT,
     DISPATCHER,
-    GRID_WORKER,
     OTHER_SECRETARY,
     RIDER,
     SECRETARY,
@@ -19,6 +18,7 @@ from tests.console.conftest import (
     log_in,
     post_form,
 )
+from tests.factories import make_user
 
 PAGES = ["/console/", "/console/reports", "/console/leaderboard", "/console/riders", "/console/map",
          "/console/stats"]
@@ -30,41 +30,40 @@ ALLOWED = {
 }
 
 
-@pytest.mark.parametrize("phone", list(ALLOWED))
-def test_each_role_opens_its_pages_and_is_refused_the_others(desk, phone):
-    client = desk(phone)
-    for path in PAGES:
-        response = client.get(path)
-        expected = 200 if path in ALLOWED[phone] else 403
-        assert response.status_code == expected, (phone, path)
-        assert response.mimetype == "text/html"
-        if expected == 403:
-            assert "不对您的角色开放" in response.get_data(as_text=True)
+def test_each_role_opens_its_pages_and_is_refused_the_others(desk):
+    for phone, allowed in ALLOWED.items():
+        client = desk(phone)
+        for path in PAGES:
+            response = client.get(path)
+            expected = 200 if path in allowed else 403
+            assert response.status_code == expected, (phone, path)
+            assert response.mimetype == "text/html"
+            if expected == 403:
+                assert "不对您的角色开放" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("phone", [RIDER, GRID_WORKER])
-def test_riders_and_grid_workers_get_no_session(client, demo, phone):
-    response = log_in(client, phone)
-    assert response.status_code == 403
-    assert "请使用手机 App" in response.get_data(as_text=True)
-    assert client.get("/console/leaderboard").status_code == 302  # still logged out
+def test_riders_and_grid_workers_get_no_session(app, client):
+    for role in (Role.RIDER, Role.GRID_WORKER):
+        user = make_user(app, role, password=DEMO_PASSWORD)
+        response = log_in(client, user.phone)
+        assert response.status_code == 403
+        assert "请使用手机 App" in response.get_data(as_text=True)
+        assert client.get("/console/leaderboard").status_code == 302  # still logged out
 
 
-def test_anonymous_visitors_are_sent_to_the_login(client, demo):
-    response = client.get("/console/riders")
-    assert response.status_code == 302 and response.location.startswith("/console/?next=")
-
-
-def test_wrong_password_is_said_next_to_the_field(client, demo):
-    response = log_in(client, SECRETARY, password="Wrong1234")
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert 'id="f-password-error">手机号或密码不正确' in page
-
-
-def test_a_bad_phone_is_said_next_to_the_phone_field(client, demo):
-    response = log_in(client, "12345")
-    assert 'id="f-phone-error">请输入 11 位手机号' in response.get_data(as_text=True)
+def test_logging_in_mistakes_are_said_beside_the_field(app, client):
+    admin = make_user(app, Role.ADMIN, password=DEMO_PASSWORD)
+    assert client.get("/console/riders").location.startswith("/console/?next=")  # not logged in yet
+    wrong = log_in(client, admin.phone, password="Wrong1234")
+    assert wrong.status_code == 400
+    assert 'id="f-password-error">手机号或密码不正确' in wrong.get_data(as_text=True)
+    assert 'id="f-phone-error">请输入 11 位手机号' in log_in(client, "12345").get_data(as_text=True)
+    pending = make_user(app, Role.RIDER, status="pending", password=DEMO_PASSWORD)
+    assert "等待社区审核" in log_in(client, pending.phone).get_data(as_text=True)
+    no_token = client.post("/console/login", data={"phone": admin.phone, "password": DEMO_PASSWORD})
+    assert no_token.status_code == 400 and "页面已过期" in no_token.get_data(as_text=True)
+    assert log_in(client, admin.phone).status_code == 302
+    assert client.get("/console/riders").status_code == 200
 
 
 def test_a_secretary_disables_a_rider_who_then_cannot_log_in(desk, app, client):
@@ -78,14 +77,9 @@ def test_a_secretary_disables_a_rider_who_then_cannot_log_in(desk, app, client):
     assert client.post("/api/v1/auth/login", json={"phone": RIDER, "password": "Demo1234"}).status_code == 403
 
 
-def test_login_without_csrf_token_is_refused(client, demo):
-    response = client.post("/console/login", data={"phone": SECRETARY, "password": "Demo1234"})
-    assert response.status_code == 400
-    assert "页面已过期" in response.get_data(as_text=True)
-
-
-def test_the_json_api_needs_no_csrf_token(client, demo):
-    response = client.post("/api/v1/auth/login", json={"phone": SECRETARY, "password": "Demo1234"})
+def test_the_json_api_needs_no_csrf_token(app, client):
+    admin = make_user(app, Role.ADMIN, password=DEMO_PASSWORD)
+    response = client.post("/api/v1/auth/login", json={"phone": admin.phone, "password": DEMO_PASSWORD})
     assert response.status_code == 200
 
 
@@ -94,21 +88,24 @@ def _ledger_rows(app) -> int:  # type: ignore[no-untyped-def]
         return db.session.scalar(select(func.count()).select_from(LedgerEntry))
 
 
-@pytest.mark.parametrize(("form", "field", "words"), [
+BAD_ADJUSTMENTS = [
     ({"delta": "5", "reason": ""}, "reason", "原因"),
     ({"delta": "0", "reason": "协助巡查"}, "delta", "不为 0"),
     ({"delta": "abc", "reason": "协助巡查"}, "delta", "整数"),
     ({"delta": "99999", "reason": "协助巡查"}, "delta", "整数"),
-])
-def test_bad_adjustments_are_said_beside_the_field_and_write_nothing(desk, app, form, field, words):
+]
+
+
+def test_bad_adjustments_are_said_beside_the_field_and_write_nothing(desk, app):
     secretary = desk(SECRETARY)
     with app.app_context():
         rider_id = db.session.scalar(select(User.id).where(User.phone == RIDER))
     before = _ledger_rows(app)
-    response = post_form(secretary, f"/console/riders/{rider_id}", form)
-    assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    assert f'id="f-{field}-error">' in page and words in page.split(f'id="f-{field}-error">')[1][:80]
+    for form, field, words in BAD_ADJUSTMENTS:
+        response = post_form(secretary, f"/console/riders/{rider_id}", form)
+        assert response.status_code == 400
+        page = response.get_data(as_text=True)
+        assert f'id="f-{field}-error">' in page and words in page.split(f'id="f-{field}-error">')[1][:80]
     assert _ledger_rows(app) == before
 
 
@@ -124,19 +121,15 @@ def test_another_communitys_rider_cannot_be_adjusted(desk, app):
     assert _ledger_rows(app) == before
 
 
-def test_bad_invite_numbers_are_said_beside_the_field(desk):
+def test_bad_invite_numbers_and_board_filters_are_said_beside_the_field(desk):
     secretary = desk(SECRETARY)
     response = post_form(secretary, "/console/riders/invites", {"max_uses": "0", "expires_in_days": "30"},
                          token_from="/console/riders")
     assert response.status_code == 400
     assert 'id="f-max_uses-error">可用人数' in response.get_data(as_text=True)
-
-
-def test_a_bad_leaderboard_filter_is_a_400_page_not_a_500(desk):
-    secretary = desk(SECRETARY)
-    response = secretary.get("/console/leaderboard?period=decade&scope=galaxy")
-    assert response.status_code == 400
-    assert "请选择统计周期" in response.get_data(as_text=True)
+    board = secretary.get("/console/leaderboard?period=decade&scope=galaxy")
+    assert board.status_code == 400
+    assert "请选择统计周期" in board.get_data(as_text=True)
 
 
 def test_phone_numbers_show_only_to_admins_and_the_riders_secretary(desk, app):
@@ -150,7 +143,6 @@ def test_phone_numbers_show_only_to_admins_and_the_riders_secretary(desk, app):
 
 def test_the_riders_list_pages_through_a_large_community(desk, app):
     from app.demo import MANCHUNYUAN
-    from tests.factories import make_user
 
     for index in range(55):
         make_user(app, area_code=MANCHUNYUAN, name=f"骑手{index:02d}")
