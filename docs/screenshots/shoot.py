@@ -30,7 +30,9 @@ SHOTS = (  # (account, page, file)
     ("13900000021", "/console/reports?status=escalated", "dispatcher-queue.png"),
     ("13900000021", "/console/reports/{escalated}", "report-dispatch.png"),
     ("13900000031", "/console/reports/{dispatched}", "report-department.png"),
+    ("13900000031", "/console/reports/{dispatched}", "report-department-tablet.png"),
 )
+TABLET = {"width": 820, "height": 1180}
 
 
 def main() -> None:
@@ -47,7 +49,8 @@ def main() -> None:
         with serving(app) as url, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             for phone, path, name in SHOTS:
-                context = browser.new_context(base_url=url, viewport={"width": 1366, "height": 768}, **CHINA)
+                viewport = TABLET if "tablet" in name else {"width": 1366, "height": 768}
+                context = browser.new_context(base_url=url, viewport=viewport, **CHINA)
                 page = context.new_page()
                 page.goto("/console/")
                 page.get_by_label("手机号").fill(phone)
