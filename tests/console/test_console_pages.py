@@ -151,3 +151,16 @@ def test_the_riders_list_pages_through_a_large_community(desk, app):
     assert "第 1 / 2 页" in first and "page=2" in first
     second = secretary.get("/console/riders?page=2")
     assert second.status_code == 200 and "第 2 / 2 页" in second.get_data(as_text=True)
+
+
+def test_login_attempts_share_the_apis_rate_limit(app, client):
+    admin = make_user(app, Role.ADMIN, password=DEMO_PASSWORD)
+    app.config["RATE_LIMIT_LOGIN"] = "2/minute"
+    try:
+        for _ in range(2):
+            assert log_in(client, admin.phone, password="Wrong1234").status_code == 400
+        refused = log_in(client, admin.phone)
+        assert refused.status_code == 429
+        assert "尝试次数过多" in refused.get_data(as_text=True)
+    finally:
+        app.config["RATE_LIMIT_LOGIN"] = "1000/minute"
