@@ -9,7 +9,7 @@ from app.auth.models import Role, UserStatus
 from app.auth.phones import normalize_phone
 from app.auth.schemas import InviteArgsSchema, LoginSchema
 from app.common import clock
-from app.common.pagination import PageArgsSchema, paginate
+from app.common.pagination import paginate
 from app.console import invites
 from app.console.blueprint import blp
 from app.console.forms import FormResult, run_form
@@ -73,6 +73,7 @@ def login():  # type: ignore[no-untyped-def]
 
 @blp.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
+    """End the login (a POST with the CSRF token, so no other site can log you out)."""
     log_out()
     flash("您已退出登录。", "ok")
     return redirect(url_for("console.index"))
@@ -93,40 +94,36 @@ def _month_numbers(me):  # type: ignore[no-untyped-def]
 
 # --- leaderboard and a rider's ledger ----------------------------------------------------------
 
-def _board_args(me, schema):  # type: ignore[no-untyped-def]
-    """The board's filters from the query string (the API's schema), with the role's own default."""
-    # The desk shows the longest board the API allows; the CSV has up to ExportArgsSchema's rows.
-    args = {"scope": BOARD_SCOPES[Role(me.role)][0], "limit": str(MAX_BOARD_ROWS), **request.args.to_dict()}
-    return run_form(schema, args, lambda loaded: loaded, hints={
-        "scope": "请选择排行范围。", "period": "请选择统计周期。", "area": "区域编码有误。"})
+BOARD_HINTS = {"scope": "请选择排行范围。", "period": "请选择统计周期。", "area": "区域编码有误。",
+               "limit": "行数有误。"}
+BOARD_FIELDS = {"outside_your_area": "scope", "unknown_area": "area", "area_level_mismatch": "area"}
+
+
+def _board_query(me) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The board's filters from the query string, with the role's own scope by default; the desk
+    shows the longest board the API allows (the CSV has up to ExportArgsSchema's rows)."""
+    return {"scope": BOARD_SCOPES[Role(me.role)][0], "limit": str(MAX_BOARD_ROWS), **request.args.to_dict()}
 
 
 @blp.get("/leaderboard")
 @desk_page(Role.SECRETARY, Role.DISPATCHER, Role.ADMIN)
 def leaderboard(me):  # type: ignore[no-untyped-def]
     """The riders' honour-point leaderboard of the person's area, by period."""
-    args = _board_args(me, LeaderboardArgsSchema())
-    board = None
-    if args.ok:
-        board = run_form(LeaderboardArgsSchema(), args.data, lambda a: standings.leaderboard(
-            actor=me, scope=a["scope"], area_code=a["area"], period=a["period"], limit=a["limit"]),
-            hints={}, code_fields={"outside_your_area": "scope", "unknown_area": "area"})
-        args = board if not board.ok else args
-    status = 200 if args.ok else 400
-    return render_template("console/leaderboard.html", me=me, form=args,
-                           board=board.value if board and board.ok else None,
-                           scopes=BOARD_SCOPES[Role(me.role)]), status
+    form = run_form(LeaderboardArgsSchema(), _board_query(me), lambda a: standings.leaderboard(
+        actor=me, scope=a["scope"], area_code=a["area"], period=a["period"], limit=a["limit"]),
+        hints=BOARD_HINTS, code_fields=BOARD_FIELDS)
+    return render_template("console/leaderboard.html", me=me, form=form, board=form.value,
+                           scopes=BOARD_SCOPES[Role(me.role)]), 200 if form.ok else 400
 
 
 @blp.get("/leaderboard/export.csv")
 @desk_page(Role.SECRETARY, Role.ADMIN)
 def leaderboard_csv(me):  # type: ignore[no-untyped-def]
     """The same leaderboard as the API's CSV export (UTF-8 with BOM, for Excel)."""
-    form = _board_args(me, ExportArgsSchema())
-    if form.ok:
-        form = run_form(ExportArgsSchema(), form.data, lambda a: standings.leaderboard_csv(
-            actor=me, scope=a["scope"], area_code=a["area"], period=a["period"], limit=a["limit"]),
-            hints={})
+    query = {key: value for key, value in _board_query(me).items() if key != "limit"}
+    form = run_form(ExportArgsSchema(), query, lambda a: standings.leaderboard_csv(
+        actor=me, scope=a["scope"], area_code=a["area"], period=a["period"], limit=a["limit"]),
+        hints=BOARD_HINTS, code_fields=BOARD_FIELDS)
     if not form.ok:
         flash("导出失败：" + "；".join(form.errors.values()), "error")
         return redirect(url_for("console.leaderboard"))
@@ -149,8 +146,7 @@ def rider(me, rider_id):  # type: ignore[no-untyped-def]
         if form.ok:
             flash(f"已调整 {form.value.delta:+d} 分。", "ok")
             return redirect(url_for("console.rider", rider_id=rider_id))
-    page = PageArgsSchema().load({"page": _page_number()}, partial=True)
-    data = standings.rider_points(actor=me, rider_id=rider_id, page=page["page"], per_page=50)
+    data = standings.rider_points(actor=me, rider_id=rider_id, page=_page_number(), per_page=50)
     shows_phone = me.role == Role.ADMIN or (me.role == Role.SECRETARY
                                             and data["rider"].area_code == me.area_code)
     return render_template("console/rider.html", me=me, data=data, form=form,
