@@ -48,6 +48,7 @@ ACTION_FIELDS = {"not_a_department": "department_id", "due_in_past": "due_at",
 def reports(me):  # type: ignore[no-untyped-def]
     """Reports the person may see, filtered by status, category, grid, period and flag."""
     form = run_form(ReportFilterSchema(), _filter_query(), lambda loaded: loaded, hints=FILTER_HINTS)
+    form.data.update({key: request.args.get(key, "") for key in ("since", "until")})  # as typed: days
     page = None
     if form.ok:
         args = {k: v for k, v in form.value.items() if k not in ("page", "per_page")}

@@ -44,6 +44,8 @@ def test_bad_filters_are_a_400_page_with_the_error_beside_the_field(desk):
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert 'id="f-status-error">请选择状态' in page and 'id="f-since-error">' in page
+    kept = secretary.get("/console/reports?since=2026-12-01&until=2026-12-31").get_data(as_text=True)
+    assert 'value="2026-12-01"' in kept and 'value="2026-12-31"' in kept  # the days stay in the form
 
 
 def test_a_missing_department_or_one_of_another_district_is_refused_beside_the_field(app, desk):
