@@ -22,6 +22,7 @@ PLATFORM = {"meituan": "美团", "eleme": "饿了么", "sf_express": "顺丰", "
             "shansong": "闪送", "other": "其他"}
 PERIOD = {"week": "本周", "month": "本月", "year": "本年", "all": "全部"}
 SCOPE = {"community": "本社区", "street": "本街道", "district": "本区", "all": "全部"}
+SCOPE_FOR = {"dispatcher": {"community": "一个社区"}}  # a dispatcher's "community" is one they pick
 LEVEL = {"district": "区县", "street": "街道", "community": "社区", "grid": "网格", "micro_grid": "微网格"}
 
 # What an error code means for the person at the desk (the API's own message is the fallback).

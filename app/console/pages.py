@@ -1,6 +1,8 @@
 """Console pages for people and points: login, home, leaderboard, a rider's ledger, riders and invites."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
@@ -15,6 +17,8 @@ from app.console.blueprint import blp
 from app.console.forms import FormResult, run_form
 from app.console.session import CONSOLE_ROLES, NotForYourRole, desk_page, desk_user, log_in, log_out
 from app.extensions import limiter
+from app.geo import service as geo
+from app.geo.models import Level
 from app.points import rules, standings
 from app.points import service as points
 from app.points.periods import Period, period_start
@@ -29,7 +33,7 @@ INVITE_HINTS = {"max_uses": "可用人数请填 1 到 1000 之间的整数。",
                 "expires_in_days": "有效天数请填 1 到 365 之间的整数。",
                 "community_code": "请填写社区编码。"}
 # The board each role opens first, and the scopes it may pick from.
-BOARD_SCOPES = {Role.SECRETARY: ("community", "street"), Role.DISPATCHER: ("district",),
+BOARD_SCOPES = {Role.SECRETARY: ("community", "street"), Role.DISPATCHER: ("district", "community"),
                 Role.ADMIN: ("all",)}
 
 
@@ -94,7 +98,7 @@ def _month_numbers(me):  # type: ignore[no-untyped-def]
 
 # --- leaderboard and a rider's ledger ----------------------------------------------------------
 
-BOARD_HINTS = {"scope": "请选择排行范围。", "period": "请选择统计周期。", "area": "区域编码有误。",
+BOARD_HINTS = {"scope": "请选择排行范围。", "period": "请选择统计周期。", "area": "请选择与范围相符的社区。",
                "limit": "行数有误。"}
 BOARD_FIELDS = {"outside_your_area": "scope", "unknown_area": "area", "area_level_mismatch": "area"}
 
@@ -113,7 +117,16 @@ def leaderboard(me):  # type: ignore[no-untyped-def]
         actor=me, scope=a["scope"], area_code=a["area"], period=a["period"], limit=a["limit"]),
         hints=BOARD_HINTS, code_fields=BOARD_FIELDS)
     return render_template("console/leaderboard.html", me=me, form=form, board=form.value,
-                           scopes=BOARD_SCOPES[Role(me.role)]), 200 if form.ok else 400
+                           scopes=BOARD_SCOPES[Role(me.role)], communities=_communities_of(me)), \
+        200 if form.ok else 400
+
+
+def _communities_of(me) -> list[Any]:  # type: ignore[no-untyped-def]
+    """The communities a dispatcher's board can narrow to (their district's)."""
+    if me.role != Role.DISPATCHER or not me.area_code:
+        return []
+    return [a for a in geo.area_with_descendants(code=me.area_code, down_to=Level.COMMUNITY)
+            if a.level == Level.COMMUNITY]
 
 
 @blp.get("/leaderboard/export.csv")

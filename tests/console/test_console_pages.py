@@ -164,3 +164,16 @@ def test_login_attempts_share_the_apis_rate_limit(app, client):
         assert "尝试次数过多" in refused.get_data(as_text=True)
     finally:
         app.config["RATE_LIMIT_LOGIN"] = "1000/minute"
+
+
+def test_a_dispatcher_narrows_the_board_to_a_community_of_the_district_only(desk):
+    from app.demo import FUXING, MANCHUNYUAN
+
+    dispatcher = desk(DISPATCHER)
+    own = dispatcher.get(f"/console/leaderboard?period=all&scope=community&area={MANCHUNYUAN}")
+    assert own.status_code == 200 and "张骑手" in own.get_data(as_text=True)
+    other = dispatcher.get(f"/console/leaderboard?period=all&scope=community&area={FUXING}")
+    assert other.status_code == 400
+    assert 'id="f-scope-error">这不在您的辖区内' in other.get_data(as_text=True)
+    unnamed = dispatcher.get("/console/leaderboard?period=all&scope=community")
+    assert 'id="f-area-error">请选择' in unnamed.get_data(as_text=True)
