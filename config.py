@@ -104,8 +104,18 @@ class Config:
     OPENAPI_URL_PREFIX = "/"
     OPENAPI_JSON_PATH = "api/v1/openapi.json"
     OPENAPI_SWAGGER_UI_PATH = "docs"
-    OPENAPI_SWAGGER_UI_URL = "https://cdn.jsdelivr.net/npm/swagger-ui-dist/"
+    # Vendored under app/web/static (no CDN: intranets and mainland links); no online validator badge.
+    OPENAPI_SWAGGER_UI_URL = "/static/vendor/swagger-ui/"
+    OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}
     JSON_AS_ASCII = False
+
+    # Console (/console/): Flask's signed session cookie; Flask-WTF checks CSRF on its forms only.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=_int("CONSOLE_SESSION_HOURS", 12))
+    WTF_CSRF_CHECK_DEFAULT = False  # the JSON API uses bearer tokens, not cookies
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session that holds it
 
     @classmethod
     def check(cls) -> None:
@@ -126,6 +136,7 @@ class DevelopmentConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
 
     @classmethod
     def check(cls) -> None:

@@ -123,6 +123,16 @@ def list_users(*, actor: User, role: str | None = None, status: str | None = Non
     return stmt
 
 
+def list_departments(*, actor: User) -> list[User]:
+    """The active department accounts a dispatcher may send reports to (their district's; admins all)."""
+    stmt = select(User).where(User.role == Role.DEPARTMENT, User.status == UserStatus.ACTIVE).order_by(User.name)
+    if actor.role == Role.DISPATCHER:
+        stmt = stmt.where(User.area_code == actor.area_code)
+    elif actor.role != Role.ADMIN:
+        raise Forbidden()
+    return list(db.session.scalars(stmt))
+
+
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:

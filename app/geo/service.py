@@ -166,6 +166,19 @@ def get_area(*, code: str) -> Area:
     return area
 
 
+def area_with_descendants(*, code: str, down_to: str) -> list[Area]:
+    """The area and every area under it, level by level, down to (and including) `down_to`."""
+    levels = [str(level) for level in Level]
+    area = get_area(code=code)
+    found, parents = [area], [area.code]
+    for level in levels[levels.index(area.level) + 1: levels.index(down_to) + 1]:
+        children = list(db.session.scalars(select(Area).where(Area.parent_code.in_(parents),
+                                                              Area.level == level).order_by(Area.code)))
+        found.extend(children)
+        parents = [child.code for child in children]
+    return found
+
+
 def area_chain(*, code: str) -> list[Area]:
     """The area and its ancestors, most specific first."""
     return _with_ancestors(get_area(code=code), {})

@@ -13,7 +13,7 @@ from app.auth.models import Role, User
 from app.auth.privacy import shown_name
 from app.common import clock
 from app.common.pagination import paginate
-from app.errors import Forbidden, Unprocessable, ValidationFailed
+from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo_service
 from app.geo.models import Area, Level
@@ -61,6 +61,21 @@ def my_points(*, rider: User, page: int, per_page: int) -> dict[str, Any]:
         "entries": entries["items"],
         "page": entries["page"], "per_page": entries["per_page"], "total": entries["total"],
     }
+
+
+def rider_points(*, actor: User, rider_id: int, page: int, per_page: int) -> dict[str, Any]:
+    """A rider's balance, ranks and ledger, for staff who oversee them (secretary, dispatcher, admin)."""
+    rider = db.session.get(User, rider_id)
+    if rider is None or rider.role != Role.RIDER:
+        raise NotFound("No such rider.", code="rider_not_found")
+    if actor.role != Role.ADMIN:
+        own = _own_areas(actor)
+        home = {a.code for a in geo_service.area_chain(code=rider.area_code)} if rider.area_code else set()
+        inside = own.get("district") in home if actor.role == Role.DISPATCHER else (
+            actor.role == Role.SECRETARY and rider.area_code == actor.area_code)
+        if not inside:
+            raise Forbidden("This rider is not in your area.", code="outside_your_area")
+    return {"rider": rider, **my_points(rider=rider, page=page, per_page=per_page)}
 
 
 # --- leaderboards ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, String, cast, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,7 +25,7 @@ from app.photos.storage import PhotoStore, Removal
 from app.photos.threads import PhotoWorkers
 from app.points import service as points
 from app.reports import idempotency, intake, workflow
-from app.reports.models import IdempotencyRecord, Report, ReportPhoto, Status
+from app.reports.models import OPEN_STATUSES, IdempotencyRecord, Report, ReportPhoto, Status
 from app.reports.screening import (
     Lookback,
     ScreeningPolicy,
@@ -195,15 +195,30 @@ def _code_at(chain: Sequence[Any], level: Level) -> str | None:
 # --- reading -----------------------------------------------------------------------------------
 
 def list_reports(*, viewer: User, status: str | None = None, category: str | None = None,
-                 since: datetime | None = None, mine: bool = False) -> Select[tuple[Report]]:
-    """The viewer's reports, newest first, filtered."""
+                 since: datetime | None = None, mine: bool = False, area: str | None = None,
+                 flag: str | None = None, until: datetime | None = None, overdue: bool = False,
+                 open_only: bool = False) -> Select[tuple[Report]]:
+    """The viewer's reports, newest first, filtered (area: a grid or micro-grid and what lies in it;
+    overdue: dispatched and past the department's deadline)."""
     stmt = reports_visible_to(viewer).order_by(Report.created_at.desc(), Report.id.desc())
     if status:
         stmt = stmt.where(Report.status == status)
+    if open_only:
+        stmt = stmt.where(Report.status.in_(OPEN_STATUSES))
+    if overdue:
+        stmt = stmt.where(Report.status == Status.DISPATCHED, Report.due_at < clock.utcnow())
     if category:
         stmt = stmt.where(Report.category_code == category)
     if since:
         stmt = stmt.where(Report.created_at >= since)
+    if until:
+        stmt = stmt.where(Report.created_at < until)
+    if area:
+        inner = select(Area.code).where(Area.parent_code == area)
+        stmt = stmt.where(or_(Report.area_code == area, Report.area_code.in_(inner)))
+    if flag:
+        # Flags are a short JSON list of known words: a text match works alike on both engines.
+        stmt = stmt.where(cast(Report.flags, String).like(f'%"{flag}"%'))
     if mine:
         stmt = stmt.where(or_(Report.assigned_to_id == viewer.id, Report.department_id == viewer.id))
     return stmt
