@@ -30,6 +30,7 @@ BLUEPRINTS: tuple[str, ...] = (
 # Plain Flask blueprints that serve pages and static files (not part of the OpenAPI document).
 PAGES: tuple[str, ...] = (
     "app.web:blp",
+    "app.console:blp",
 )
 
 
@@ -60,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     from app.common.db import configure_sqlite, read_only_request
     from app.common.text_guard import register_nul_guard
     from app.dispatch.policy import install_policy
-    from app.extensions import api, db, jwt, limiter, migrate
+    from app.extensions import api, csrf, db, jwt, limiter, migrate
 
     configure_sqlite(busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
     configure_hashing(time_cost=app.config["ARGON2_TIME_COST"], memory_kib=app.config["ARGON2_MEMORY_KIB"])
@@ -69,6 +70,7 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True, compare_type=True)
     jwt.init_app(app)
     limiter.init_app(app)
+    csrf.init_app(app)
     api.init_app(app)
     api.register_converter(RowIdConverter, row_id_parameter_schema)
     api.spec.components.security_scheme(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.auth.models import Invite, Role, User, UserStatus
 from app.auth.passwords import hash_password
 from app.common import clock
+from app.demo_reports import seed_demo_reports
 from app.dispatch.presence import station_demo_workers
 from app.extensions import db
 from app.geo.service import load_demo_map
@@ -42,7 +43,9 @@ DEMO_PEOPLE: tuple[tuple[str, str, str, str | None, str | None], ...] = (
 def seed_demo() -> Iterator[str]:
     """Load the demo world unless it is there already; yields lines to print."""
     if db.session.scalar(select(User).where(User.phone == ADMIN_PHONE)) is not None:
-        yield "demo data already loaded; nothing to do"
+        # A world seeded before the demo had reports gets them now.
+        added = list(seed_demo_reports(password=DEMO_PASSWORD, community=MANCHUNYUAN))
+        yield from added or ["demo data already loaded; nothing to do"]
         return
     result = load_demo_map()
     yield f"map: {result.created} areas created, {result.updated} updated, {result.unchanged} unchanged"
@@ -60,3 +63,4 @@ def seed_demo() -> Iterator[str]:
     yield f"demo accounts (password for all: {DEMO_PASSWORD}):"
     for phone, name, role, area_code, _ in DEMO_PEOPLE:
         yield f"  {role:<12} {phone}  {name}  {area_code or ''}"
+    yield from seed_demo_reports(password=DEMO_PASSWORD, community=MANCHUNYUAN)

@@ -7,6 +7,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_smorest import Api, Blueprint
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from marshmallow import Schema, fields
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -50,3 +51,4 @@ migrate = Migrate()
 jwt = JWTManager()
 api = GridSnapApi()
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+csrf = CSRFProtect()  # the console's forms only (WTF_CSRF_CHECK_DEFAULT is off: the API has no cookies)

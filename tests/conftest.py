@@ -54,15 +54,11 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:
         return
-    application: Flask = request.getfixturevalue("app")
-    empty_tables(application)
-    upload_dir = Path(application.config["UPLOAD_DIR"])
-    for child in upload_dir.iterdir():
-        shutil.rmtree(child) if child.is_dir() else child.unlink()
+    reset_state(request.getfixturevalue("app"))
 
 
-def empty_tables(application: Flask) -> None:
-    """Every table but reference data emptied, and the rate limits forgotten."""
+def reset_state(application: Flask) -> None:
+    """Empty every table but reference data, and the photo store."""
     with application.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]
@@ -74,6 +70,9 @@ def empty_tables(application: Flask) -> None:
                 for table in tables:
                     conn.execute(table.delete())
         limiter.reset()
+    upload_dir = Path(application.config["UPLOAD_DIR"])
+    for child in upload_dir.iterdir():
+        shutil.rmtree(child) if child.is_dir() else child.unlink()
 
 
 @pytest.fixture

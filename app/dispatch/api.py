@@ -9,9 +9,11 @@ from flask_smorest import Blueprint
 from app.auth.models import Role
 from app.common.auth import roles_required
 from app.common.db import reading_only
+from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
 from app.dispatch import presence, service
 from app.dispatch.policy import current_policy
 from app.dispatch.schemas import DutyInSchema, LocationInSchema, PresenceSchema, ReassignSchema
+from app.reports import handling
 from app.reports.presenter import present_report
 from app.reports.schemas import ReportSchema
 
@@ -50,9 +52,14 @@ def record_location(form: dict[str, Any]):
 @roles_required(Role.SECRETARY, Role.DISPATCHER)
 @blp.arguments(ReassignSchema)
 @blp.response(200, ReportSchema)
+@blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
 def reassign(body: dict[str, Any], report_id: int):
     """Hand a report to a named active grid worker of your community (secretary) or district
     (dispatcher), from submitted, assigned, accepted or escalated; the timeline records why."""
-    report = service.reassign(actor=current_user, report_id=report_id, **body)
+    report, replayed = handling.once(
+        actor=current_user, idempotency_key=idempotency_key(),
+        request={"action": "reassign", "report_id": report_id, **body},
+        run=lambda: service.reassign(actor=current_user, report_id=report_id, **body))
     with reading_only():  # the change is committed; the answer only reads
-        return present_report(report, viewer=current_user, with_timeline=True)
+        data = present_report(report, viewer=current_user, with_timeline=True)
+    return data, 200, {"Idempotent-Replayed": "true"} if replayed else {}

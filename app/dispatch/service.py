@@ -8,6 +8,7 @@ from app.common import clock
 from app.dispatch import assignment, handover
 from app.dispatch.assignment import HOLDING
 from app.extensions import db
+from app.reports import idempotency
 from app.reports.models import Report, Status
 from app.reports.workflow import Action, check_allowed, transition
 
@@ -28,6 +29,7 @@ def reassign(*, actor: User, report_id: int, worker_id: int, reason: str) -> Rep
     transition(report_id=report.id, action=Action.REASSIGN, actor=actor, note=note, changes=changes,
                data={"from_worker_id": previous.id if previous else None, "worker_id": worker.id,
                      "reason": reason, "original_id": report.duplicate_of_id})
+    idempotency.complete_claim(report_id=report.id, status=200)  # in the same transaction
     db.session.commit()
     return report
 

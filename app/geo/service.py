@@ -159,6 +159,19 @@ def get_area(*, code: str) -> Area:
     return area
 
 
+def area_with_descendants(*, code: str, down_to: str) -> list[Area]:
+    """The area and every area under it, level by level, down to (and including) `down_to`."""
+    levels = [str(level) for level in Level]
+    area = get_area(code=code)
+    found, parents = [area], [area.code]
+    for level in levels[levels.index(area.level) + 1: levels.index(down_to) + 1]:
+        children = list(db.session.scalars(select(Area).where(Area.parent_code.in_(parents),
+                                                              Area.level == level).order_by(Area.code)))
+        found.extend(children)
+        parents = [child.code for child in children]
+    return found
+
+
 def area_chain(*, code: str) -> list[Area]:
     """The area and its ancestors, most specific first."""
     return _with_ancestors(get_area(code=code), {})
@@ -316,12 +329,11 @@ def _grid_workers_of(community: Area | None, user_ids: Sequence[int]) -> list[Us
 
 
 def _why_not_worker(user: User | None, community_code: str | None) -> str | None:
-    if user is None:
-        return "找不到这个用户。"
+    # Community first: nothing is said about the role or status of people outside it.
+    if user is None or community_code is None or user.area_code != community_code:
+        return "不是本社区的网格员。"
     if user.role != Role.GRID_WORKER:
         return "不是网格员。"
     if user.status != UserStatus.ACTIVE:
         return "账号未启用。"
-    if community_code is None or user.area_code != community_code:
-        return "是其他社区的网格员。"
     return None

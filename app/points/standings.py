@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
+from app.auth.privacy import shown_name
 from app.common import clock
 from app.common.pagination import paginate
-from app.errors import Forbidden, Unprocessable, ValidationFailed
+from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo_service
 from app.geo.models import Area, Level
@@ -60,6 +61,21 @@ def my_points(*, rider: User, page: int, per_page: int) -> dict[str, Any]:
         "entries": entries["items"],
         "page": entries["page"], "per_page": entries["per_page"], "total": entries["total"],
     }
+
+
+def rider_points(*, actor: User, rider_id: int, page: int, per_page: int) -> dict[str, Any]:
+    """A rider's balance, ranks and ledger, for staff who oversee them (secretary, dispatcher, admin)."""
+    rider = db.session.get(User, rider_id)
+    if rider is None or rider.role != Role.RIDER:
+        raise NotFound("No such rider.", code="rider_not_found")
+    if actor.role != Role.ADMIN:
+        own = _own_areas(actor)
+        home = {a.code for a in geo_service.area_chain(code=rider.area_code)} if rider.area_code else set()
+        inside = own.get("district") in home if actor.role == Role.DISPATCHER else (
+            actor.role == Role.SECRETARY and rider.area_code == actor.area_code)
+        if not inside:
+            raise Forbidden("This rider is not in your area.", code="outside_your_area")
+    return {"rider": rider, **my_points(rider=rider, page=page, per_page=per_page)}
 
 
 # --- leaderboards ----------------------------------------------------------------------------
@@ -167,15 +183,6 @@ def _own_areas(actor: User) -> dict[str, str]:
             if area.level in (Level.COMMUNITY, Level.STREET, Level.DISTRICT)}
 
 
-def _name_visible(actor: User, rider: Any, board: Board) -> bool:
-    """Riders see only their own name; a secretary her community's riders; district staff all."""
-    if actor.role in (Role.ADMIN, Role.DISPATCHER):
-        return True
-    if actor.role == Role.SECRETARY:
-        return board.scope == "community" or rider.area_code == actor.area_code
-    return rider.id == actor.id
-
-
 # --- rows ------------------------------------------------------------------------------------
 
 def _on_board(board: Board) -> tuple[Any, ...]:
@@ -199,15 +206,17 @@ def _rank(total: PointsTotal | None) -> int | None:
 
 
 def _riders(ids: set[int]) -> dict[int, Any]:
-    """id, name, platform and home of each rider (only what a row shows and masking needs)."""
-    rows = db.session.execute(select(User.id, User.name, User.platform, User.area_code)
+    """id, name, role, platform and home of each rider (only what a row shows and masking needs)."""
+    rows = db.session.execute(select(User.id, User.name, User.role, User.platform, User.area_code)
                               .where(User.id.in_(sorted(ids))))
     return {row.id: row for row in rows}
 
 
 def _row(rank: int | None, total: PointsTotal | None, rider: Any, actor: User,
          board: Board) -> dict[str, Any]:
-    name = rider.name if _name_visible(actor, rider, board) else rules.mask_name(rider.name)
+    # On a community's board its secretary reads the names of every rider active there.
+    place = board.scope_code if board.scope == "community" else None
+    name = shown_name(viewer=actor, person=rider, place=place)
     return {
         "rank": rank,
         "rider": {"id": rider.id, "name": name, "platform": rider.platform},

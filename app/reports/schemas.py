@@ -11,6 +11,7 @@ from app.common.fields import Id
 from app.common.pagination import PageArgsSchema, page_schema
 from app.geo.schemas import AreaSchema
 from app.reports.models import Status
+from app.reports.screening import FLAGS
 
 
 class AwareDateTime(fields.DateTime):
@@ -54,6 +55,12 @@ class ReportFilterSchema(PageArgsSchema):
     category = fields.String(validate=validate.Length(1, 40))
     since = AwareDateTime()
     mine = fields.Boolean(load_default=False, metadata={"description": "Only reports assigned to me."})
+    until = AwareDateTime(metadata={"description": "Only reports created before this time."})
+    area = fields.String(validate=validate.Length(1, 32),
+                         metadata={"description": "A grid or micro-grid code: reports in it."})
+    flag = fields.String(validate=validate.OneOf(FLAGS), metadata={"description": "Only reports with this flag."})
+    overdue = fields.Boolean(load_default=False,
+                             metadata={"description": "Only dispatched reports past their deadline."})
 
 
 class PersonSchema(Schema):

@@ -51,3 +51,37 @@ class StatsSchema(Schema):
     median_minutes_to_accept = fields.Float(allow_none=True)
     median_minutes_to_resolve = fields.Float(allow_none=True)
     top_reporters = fields.List(fields.Nested(StatsTopReporterSchema))
+
+
+class StatsWorkerSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class WorkerAssessmentSchema(Schema):
+    worker = fields.Nested(StatsWorkerSchema)
+    assigned = fields.Integer(metadata={"description": "times a report was assigned to them"})
+    accepted = fields.Integer()
+    accepted_in_time = fields.Integer(metadata={"description": "accepted within the category's accept deadline"})
+    resolved = fields.Integer()
+    average_rating = fields.Float(allow_none=True, metadata={"description": "reporters' ratings of their fixes"})
+    rated = fields.Integer()
+
+
+class WorkerAssessmentPageSchema(Schema):
+    items = fields.List(fields.Nested(WorkerAssessmentSchema))
+
+
+class TrendWeekSchema(Schema):
+    week = fields.Date(metadata={"description": "the Monday the China week begins"})
+    created = fields.Integer()
+    resolved = fields.Integer()
+
+
+class TrendSchema(Schema):
+    items = fields.List(fields.Nested(TrendWeekSchema), metadata={"description": "oldest week first"})
+
+
+class TrendArgsSchema(Schema):
+    area = fields.String(load_default=None, validate=validate.Length(1, 32))
+    weeks = fields.Integer(load_default=12, validate=validate.Range(1, 104))

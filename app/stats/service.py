@@ -8,15 +8,17 @@ from typing import Any
 
 from sqlalchemy import case, func, or_, select
 
-from app.auth.models import Role, User
+from app.auth import service as auth_service
+from app.auth.models import Role, User, UserStatus
 from app.categories.models import Category
 from app.common import clock
 from app.errors import Forbidden, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo_service
 from app.geo.models import Area, Level
-from app.points.periods import china_date, china_midnight
-from app.reports.models import Report, Status
+from app.points.periods import Period, china_date, china_midnight, period_start, period_start_sql
+from app.reports.models import OPEN_STATUSES, Report, ReportEvent, Status
+from app.reports.service import reports_visible_to
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -129,3 +131,115 @@ def _top_reporters(where: Sequence[Any]) -> list[dict[str, Any]]:
         .group_by(User.id).order_by(count.desc(), User.id).limit(TOP_REPORTERS))
     return [{"rider": user, "reports": reports, "valid_reports": int(valid or 0)}
             for user, reports, valid in rows]
+
+
+# --- the desk: what needs attention, weekly trend, grid worker assessment (网格考评) -----------
+
+TREND_WEEKS = 12
+
+
+def desk_summary(*, actor: User) -> dict[str, Any]:
+    """What needs the actor's attention now: open reports in scope by status, overdue ones, riders
+    waiting for approval (secretaries and admins)."""
+    visible = reports_visible_to(actor).where(Report.status.in_(OPEN_STATUSES)).subquery()
+    open_by_status = {status.value: 0 for status in OPEN_STATUSES}
+    open_by_status.update(db.session.execute(
+        select(visible.c.status, func.count()).group_by(visible.c.status)).all())
+    overdue = db.session.scalar(select(func.count()).select_from(visible).where(
+        visible.c.status == Status.DISPATCHED, visible.c.due_at < clock.utcnow())) or 0
+    pending = None
+    if actor.role in (Role.SECRETARY, Role.ADMIN):
+        pending_riders = auth_service.list_users(actor=actor, role=Role.RIDER, status=UserStatus.PENDING)
+        pending = db.session.scalar(select(func.count()).select_from(pending_riders.subquery())) or 0
+    return {"open_by_status": open_by_status, "overdue": overdue, "pending_riders": pending}
+
+
+def weekly_trend(*, actor: User, area_code: str | None, weeks: int = TREND_WEEKS) -> list[dict[str, Any]]:
+    """Reports created and resolved per China week (Monday first), the last `weeks` weeks, oldest first."""
+    area = _area_for(actor, area_code)
+    this_week = period_start(Period.WEEK, clock.utcnow())
+    first = this_week - timedelta(weeks=weeks - 1)
+    dialect = db.session.get_bind().dialect.name
+    counts: dict[str, dict[date, int]] = {}
+    for name, column in (("created", Report.created_at), ("resolved", Report.resolved_at)):
+        week = period_start_sql(Period.WEEK, column, dialect)
+        rows = db.session.execute(select(week, func.count()).where(
+            column >= china_midnight(first), *_inside(area)).group_by(week)).all()
+        counts[name] = {_as_date(day): count for day, count in rows}
+    days = [first + timedelta(weeks=i) for i in range(weeks)]
+    return [{"week": day, "created": counts["created"].get(day, 0),
+             "resolved": counts["resolved"].get(day, 0)} for day in days]
+
+
+def worker_assessment(*, actor: User, area_code: str | None, date_from: date | None,
+                      date_to: date | None) -> list[dict[str, Any]]:
+    """Per grid worker of the area, over reports created between two China days: assigned, accepted
+    within the category's accept deadline, resolved, and the reporters' average rating."""
+    area = _area_for(actor, area_code)
+    first, last = _days(date_from, date_to)
+    where = [Report.created_at >= china_midnight(first),
+             Report.created_at < china_midnight(last + timedelta(days=1)), *_inside(area)]
+    rows = {worker.id: {"worker": worker, "assigned": 0, "accepted_in_time": 0, "accepted": 0,
+                        "resolved": 0, "ratings": []} for worker in _grid_workers(area)}
+    assignee = ReportEvent.data["worker_id"].as_integer()
+    for worker_id, count in db.session.execute(
+            select(assignee, func.count()).join(Report, Report.id == ReportEvent.report_id)
+            .where(ReportEvent.action == "assign", *where).group_by(assignee)):
+        if worker_id in rows:
+            rows[worker_id]["assigned"] = count
+    _count_accepts(rows, where)
+    _count_resolutions(rows, where)
+    return [_assessment_row(row) for row in rows.values()]
+
+
+def _count_accepts(rows: dict[int, dict[str, Any]], where: Sequence[Any]) -> None:
+    accepts = db.session.execute(
+        select(ReportEvent.actor_id, ReportEvent.at, Report.assigned_at, Report.created_at,
+               Category.accept_minutes)
+        .join(Report, Report.id == ReportEvent.report_id)
+        .join(Category, Category.code == Report.category_code)
+        .where(ReportEvent.action == "accept", *where))
+    for worker_id, at, assigned_at, created_at, minutes in accepts:
+        if worker_id in rows:
+            rows[worker_id]["accepted"] += 1
+            on_time = at <= (assigned_at or created_at) + timedelta(minutes=minutes)
+            rows[worker_id]["accepted_in_time"] += int(on_time)
+
+
+def _count_resolutions(rows: dict[int, dict[str, Any]], where: Sequence[Any]) -> None:
+    resolutions = db.session.execute(
+        select(ReportEvent.actor_id, Report.rating).join(Report, Report.id == ReportEvent.report_id)
+        .where(ReportEvent.action == "resolve", *where))
+    for worker_id, rating in resolutions:
+        if worker_id in rows:
+            rows[worker_id]["resolved"] += 1
+            if rating is not None:
+                rows[worker_id]["ratings"].append(rating)
+
+
+def _assessment_row(row: dict[str, Any]) -> dict[str, Any]:
+    ratings = row.pop("ratings")
+    row["average_rating"] = round(statistics.fmean(ratings), 2) if ratings else None
+    row["rated"] = len(ratings)
+    return row
+
+
+def _grid_workers(area: Area | None) -> list[User]:
+    stmt = select(User).where(User.role == Role.GRID_WORKER).order_by(User.name, User.id)
+    if area is not None and area.level == Level.COMMUNITY:
+        stmt = stmt.where(User.area_code == area.code)
+    elif area is not None:
+        stmt = stmt.where(User.area_code.in_(_communities_under(area)))
+    return list(db.session.scalars(stmt))
+
+
+def _communities_under(area: Area) -> Any:
+    if area.level == Level.STREET:
+        return select(Area.code).where(Area.parent_code == area.code)
+    streets = select(Area.code).where(Area.parent_code == area.code)
+    return select(Area.code).where(Area.parent_code.in_(streets))
+
+
+def _as_date(value: Any) -> date:
+    # SQLite answers the period's first day as text, PostgreSQL as a date.
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -26,7 +26,7 @@ from app.extensions import db
 from app.geo.models import AreaWorker
 from app.geo.service import set_area_workers
 from app.reports.models import Report, ReportEvent
-from tests.conftest import empty_tables
+from tests.conftest import reset_state
 from tests.factories import auth_headers, make_user
 from tests.images import jpeg_bytes
 from tests.mapdata import COMMUNITY, DISTRICT, GRID_WEST, IN_EAST, IN_WEST, OUTSIDE, load_small_map
@@ -89,7 +89,7 @@ class Dispatching(RuleBasedStateMachine):
     @initialize()
     def world(self) -> None:
         app = self.app
-        empty_tables(app)
+        reset_state(app)
         load_small_map(app)
         self.riders = [make_user(app, Role.RIDER, area_code=COMMUNITY) for _ in range(2)]
         self.workers = [make_user(app, Role.GRID_WORKER, area_code=COMMUNITY) for _ in WORKER_POSTS]

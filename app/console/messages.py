@@ -1,0 +1,79 @@
+"""The console's Chinese words: roles, statuses, actions, flags, and what each error code means."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.errors import AppError
+from app.points.rules import reason_text as _reason_texts
+
+ROLE = {"rider": "骑手", "grid_worker": "网格员", "secretary": "社区书记", "dispatcher": "区指挥中心",
+        "department": "职能部门", "admin": "平台管理员"}
+USER_STATUS = {"active": "正常", "pending": "待审核", "disabled": "已停用"}
+REPORT_STATUS = {"submitted": "已上报", "assigned": "待接单", "accepted": "处置中", "escalated": "已上报区级",
+                 "dispatched": "已派部门", "resolved": "已处置", "closed": "已办结", "rejected": "已驳回"}
+ACTION = {"submit": "上报", "assign": "派单", "accept": "接单", "decline": "退单", "timeout": "超时改派",
+          "escalate": "上报区指挥中心", "dispatch": "派至职能部门", "resolve": "处置完成", "reject": "驳回",
+          "evaluate": "评价", "reopen": "重新打开", "auto_close": "自动办结", "overdue": "部门超时",
+          "close_with_original": "随原报办结", "reassign": "改派", "hand_back": "交回改派",
+          "recall": "退回区指挥中心", "detach": "单独处理", "follow": "随原上报处理"}
+FLAG = {"outside_service_area": "不在服务区域内", "exif_far_from_claim": "照片拍摄地点与上报位置相距较远",
+        "stale_photo": "照片拍摄时间较早", "reused_photo": "照片曾被使用过", "burst": "短时间内多次上报"}
+PLATFORM = {"meituan": "美团", "eleme": "饿了么", "sf_express": "顺丰", "jd": "京东", "dada": "达达",
+            "shansong": "闪送", "other": "其他"}
+PERIOD = {"week": "本周", "month": "本月", "year": "本年", "all": "全部"}
+SCOPE = {"community": "本社区", "street": "本街道", "district": "本区", "all": "全部"}
+SCOPE_FOR = {"dispatcher": {"community": "一个社区"}}  # a dispatcher's "community" is one they pick
+LEVEL = {"district": "区县", "street": "街道", "community": "社区", "grid": "网格", "micro_grid": "微网格"}
+
+# What an error code means for the person at the desk (the API's own message is the fallback).
+ERROR = {
+    "invalid_credentials": "手机号或密码不正确。",
+    "account_pending": "您的账号正在等待社区审核。",
+    "account_disabled": "您的账号已被停用，请联系管理员。",
+    "outside_your_area": "这不在您的辖区内。",
+    "role_not_allowed": "您的角色不能进行此操作。",
+    "console_role_refused": "这个页面不对您的角色开放。",
+    "forbidden": "您没有权限进行此操作。",
+    "not_pending": "该账号不是待审核状态，可能已被他人处理。",
+    "not_a_rider": "只有骑手才有积分和审核。",
+    "own_account": "不能更改自己的账号状态。",
+    "user_not_found": "找不到这个用户。",
+    "rider_not_found": "找不到这名骑手。",
+    "report_not_found": "找不到这条上报。",
+    "not_your_report": "这条上报不在您的查看范围内。",
+    "not_your_assignment": "这条上报已交给别人处理。",
+    "invalid_transition": "上报的状态已变化，此操作现在不可用，请刷新页面。",
+    "not_a_department": "请选择本区一个正常使用的职能部门。",
+    "due_in_past": "处置时限必须晚于现在。",
+    "invalid_duplicate_of": "请填写这条上报所重复的原上报编号。",
+    "invalid_adjustment": "请填写有效的调整分值和原因。",
+    "unknown_area": "没有这个区域。",
+    "area_level_mismatch": "区域级别与所选范围不符。",
+    "no_area": "您的账号还没有所属区域，请联系管理员。",
+    "payload_too_large": "文件太大了，请换一张较小的照片。",
+    "unsupported_media_type": "只支持 JPEG、PNG、WebP 或 HEIC 照片。",
+    "photo_required": "请上传一张处置后的照片。",
+    "rate_limited": "尝试次数过多，请稍后再试。",
+    "csrf": "页面已过期或来源不明，请刷新页面后重试。",
+    "not_found": "找不到这个页面。",
+}
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def has_chinese(text: Any) -> bool:
+    return isinstance(text, str) and bool(_CJK.search(text))
+
+
+def error_text(exc: AppError) -> str:
+    """Chinese words for an application error: ours for its code, or its own message if Chinese."""
+    if exc.code in ERROR:
+        return ERROR[exc.code]
+    if has_chinese(exc.message):
+        return exc.message
+    return f"操作未能完成（{exc.code}），请检查后重试。"
+
+
+def reason_text(reason: str) -> str:
+    """Why a ledger entry was written, in Chinese (the points rules own the words)."""
+    return _reason_texts(reason)["zh"]
