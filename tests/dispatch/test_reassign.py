@@ -221,3 +221,19 @@ def test_a_reassign_racing_an_accept_never_lets_both_win(app, client, submit, cr
     assert report["assigned_to"]["id"] == holder.id
     assert report["status"] == ("assigned" if results["reassign"] == 200 else "accepted")
 
+
+
+def test_a_retried_reassign_with_the_same_key_acts_once(client, app, submit, crew, rider):
+    report_id = _report_in("assigned", client=client, app=app, submit=submit, crew=crew, rider=rider)
+    headers = {**auth_headers(app, crew["secretary"]), "Idempotency-Key": "reassign-0001"}
+    body = {"worker_id": crew["third"].id, "reason": "李网格负责3号楼"}
+    first = client.post(f"/api/v1/reports/{report_id}/reassign", headers=headers, json=body)
+    again = client.post(f"/api/v1/reports/{report_id}/reassign", headers=headers, json=body)
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    timeline = _read(client, app, crew["secretary"], report_id)["timeline"]
+    assert [e["action"] for e in timeline].count("reassign") == 1
+    assert len([n for n in _inbox(client, app, crew["third"]) if n["kind"] == "assigned"]) == 1
+    other = client.post(f"/api/v1/reports/{report_id}/reassign", headers=headers,
+                        json={"worker_id": crew["far"].id, "reason": "另一个"})
+    assert other.status_code == 422 and other.get_json()["error"]["code"] == "idempotency_key_reused"
