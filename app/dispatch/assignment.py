@@ -127,7 +127,7 @@ def reassign_target(*, report: Report, actor: User, worker_id: int) -> User:
     if worker is None or not is_active_worker(worker) or not _serves(worker, report, actor):
         raise Unprocessable("请选择本辖区一名在用的网格员。", code="not_an_eligible_worker",
                             details={"worker_id": worker_id})
-    if worker.id == report.assigned_to_id and report.status == Status.ASSIGNED:
+    if worker.id == report.assigned_to_id and report.status in HOLDING:
         raise Unprocessable("这条上报已经派给这位网格员。", code="already_assigned",
                             details={"worker_id": worker_id})
     return worker

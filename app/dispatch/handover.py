@@ -6,12 +6,12 @@ Each move goes through the state machine, so a report someone else moved first i
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from sqlalchemy import select
 
 from app.auth.models import Role, User
-from app.dispatch.assignment import HOLDING
+from app.dispatch.assignment import HOLDING, is_active_worker
 from app.dispatch.stranded import Repair, Stranded
 from app.errors import AppError
 from app.extensions import db
@@ -46,6 +46,9 @@ def repair(stranded: Stranded) -> bool:
     if report is None:
         return False
     if stranded.repair == Repair.HAND_BACK:
+        holder = db.session.get(User, report.assigned_to_id) if report.assigned_to_id else None
+        if is_active_worker(holder):  # re-enabled since the sweep looked
+            return False
         return _hand_back(report.id, report.assigned_to_id, HOLDING, "原网格员已不能处理，改派")
     if stranded.repair == Repair.RECALL:
         return _recall(report.id)
@@ -86,7 +89,7 @@ class _Skip(Exception):
     """The report is no longer what it was listed as: leave it."""
 
 
-def _guarded(move) -> bool:  # type: ignore[no-untyped-def]
+def _guarded(move: Callable[[], object]) -> bool:
     """Run one move in a savepoint; a report someone else moved first is skipped, not an error."""
     try:
         with db.session.begin_nested():
