@@ -11,6 +11,8 @@ from app.notifications import push, service
 from app.notifications.schemas import (
     NotificationListSchema,
     PollArgsSchema,
+    SeenResultSchema,
+    SeenSchema,
     StreamArgsSchema,
     StreamHeadersSchema,
     SubscriptionOutSchema,
@@ -32,6 +34,15 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
 def poll(args):
     """Your notifications after id `after`, oldest first: pass the last id you have to resume."""
     return {"items": service.notifications_after(user_id=current_user.id, **args)}
+
+
+@blp.route("/notifications/seen", methods=["POST"])
+@roles_required()
+@blp.arguments(SeenSchema)
+@blp.response(200, SeenResultSchema)
+def seen(body):
+    """The app has shown your notifications up to `up_to_id`: they stop their SMS fallback. Idempotent."""
+    return {"marked": service.mark_seen(user_id=current_user.id, up_to_id=body["up_to_id"])}
 
 
 @blp.route("/notifications/stream", methods=["GET"])

@@ -20,6 +20,7 @@ class NotificationSchema(Schema):
     body = fields.String()
     created_at = fields.DateTime()
     data = fields.Dict()
+    seen_at = fields.DateTime(allow_none=True, metadata={"description": "When the app first showed it."})
 
 
 class NotificationListSchema(Schema):
@@ -107,3 +108,12 @@ class UnsubscribeSchema(Schema):
 
 class VapidKeySchema(Schema):
     public_key = fields.String(metadata={"description": "applicationServerKey for pushManager.subscribe()"})
+
+
+class SeenSchema(Schema):
+    up_to_id = Id(minimum=1, required=True,
+                  metadata={"description": "The highest notification id the app has shown; yours up to it are seen."})
+
+
+class SeenResultSchema(Schema):
+    marked = fields.Integer(metadata={"description": "How many were newly marked (0 on a retry)."})

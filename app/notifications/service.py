@@ -1,4 +1,4 @@
-"""Push use cases: queue notifications in the caller's transaction, read them, keep Web Push subscriptions."""
+"""Push use cases: queue notifications in the caller's transaction, read and mark them seen, subscriptions."""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -14,6 +15,7 @@ from app.common import clock
 from app.common.models import UTCDateTime
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.notifications.channels import ChannelSettings, queue_channel_deliveries
 from app.notifications.models import DeliveryStatus, Notification, PushDelivery, PushSubscription
 from app.notifications.rules import BODY_MAX, TITLE_MAX, check_kind, clip, endpoint_problem
 
@@ -45,6 +47,8 @@ def notify_many(*, user_ids: Iterable[int], kind: str, title: str, body: str,
         db.session.add_all(rows)
         db.session.flush()
         _queue_push_deliveries([row.id for row in rows], now=now)
+        queue_channel_deliveries([row.id for row in rows], now=now,
+                                 settings=ChannelSettings.from_config(current_app.config))
     return rows
 
 
@@ -79,6 +83,16 @@ def notifications_after(*, user_id: int, after: int, limit: int) -> list[Notific
     stmt = (select(Notification).where(Notification.user_id == user_id, Notification.id > after)
             .order_by(Notification.id).limit(limit))
     return list(db.session.scalars(stmt))
+
+
+def mark_seen(*, user_id: int, up_to_id: int) -> int:
+    """Mark the user's own notifications up to this id as seen (idempotent); how many were newly seen."""
+    marked = db.session.execute(
+        update(Notification).where(Notification.user_id == user_id, Notification.id <= up_to_id,
+                                   Notification.seen_at.is_(None))
+        .values(seen_at=clock.utcnow()).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return marked
 
 
 # --- Web Push subscriptions ----------------------------------------------------------------------

@@ -1,0 +1,188 @@
+"""SMS behind the outbox: the unseen fallback, seen, urgency, quiet hours, caps, budget, who gets nothing."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from app.auth.models import Role, User, UserStatus
+from app.common import clock
+from app.extensions import db
+from app.notifications.channels import ChannelSenders, ChannelSettings, deliver_channels
+from app.notifications.delivery import DeliveryPolicy
+from app.notifications.models import ChannelDelivery, NotificationPreference
+from app.notifications.sms import ConsoleSms
+from app.reports.models import Report
+from tests.factories import auth_headers, make_user
+from tests.notifications.conftest import in_app
+
+POLICY = DeliveryPolicy(max_attempts=3, retry_base_seconds=30, retry_max_seconds=3600, lease_seconds=120)
+# 10:00 in China: outside the default quiet hours (22:00-07:00).
+MORNING = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def now(monkeypatch):
+    """A movable clock starting at MORNING; now.move(seconds) moves it on."""
+
+    class Clock:
+        at = MORNING
+
+        def move(self, seconds: float) -> None:
+            self.at = self.at + timedelta(seconds=seconds)
+
+    fake = Clock()
+    monkeypatch.setattr(clock, "utcnow", lambda: fake.at)
+    return fake
+
+
+@pytest.fixture
+def sms_worker(app):
+    return make_user(app, Role.GRID_WORKER, name="王网格", phone="13912345678")
+
+
+@pytest.fixture
+def printed():
+    return []
+
+
+@pytest.fixture
+def deliver(app, printed):
+    """One round of the channel deliverer with the console provider, as the worker runs it."""
+
+    def _deliver(policy: DeliveryPolicy = POLICY):
+        senders = ChannelSenders(sms=ConsoleSms(write=printed.append))
+        settings = ChannelSettings.from_config(app.config)
+        return in_app(app, lambda: deliver_channels(senders=senders, settings=settings, max_batch=50,
+                                                    policy=policy)).counts
+
+    return _deliver
+
+
+@pytest.fixture
+def assign(app, rider, now):
+    """A report assigned to the worker and its `assigned` notification, as the router writes them."""
+
+    def _assign(worker, *, category: str = "garbage", address: str = "金凤区正源街12号") -> int:
+        from app.notifications import service
+
+        with app.app_context():
+            report = Report(reporter_id=rider.id, category_code=category, lat=38.48, lon=106.23,
+                            status="assigned", assigned_to_id=worker.id, assigned_at=now.at,
+                            distance_m=123.4, address=address)
+            db.session.add(report)
+            db.session.flush()
+            note = service.notify(user_id=worker.id, kind="assigned", report_id=report.id,
+                                  title="新的垃圾乱堆待处理", body=address)
+            db.session.commit()
+            return note.id
+
+    return _assign
+
+
+def _sms_rows(app):
+    return in_app(app, lambda: [(d.status, d.reason) for d in db.session.scalars(
+        select(ChannelDelivery).where(ChannelDelivery.channel == "sms").order_by(ChannelDelivery.id))])
+
+
+def test_an_unseen_assignment_is_texted_after_the_wait(app, sms_worker, assign, deliver, printed, now):
+    assign(sms_worker)
+    now.move(119)
+    assert deliver() == {}
+    now.move(2)
+    assert deliver() == {"sms sent": 1}
+    [line] = printed
+    assert "13912345678" in line and "SMS_ASSIGNED" in line
+    assert '"category": "垃圾乱堆"' in line and '"distance": "123"' in line
+    assert '"deadline": "12-07 12:00"' in line  # China time: assigned at 10:00 + 120 minutes
+    assert _sms_rows(app) == [("sent", None)]
+    now.move(3600)
+    assert deliver() == {} and len(printed) == 1  # sent once
+
+
+def test_seen_in_time_means_no_sms(app, client, sms_worker, assign, deliver, printed, now):
+    note_id = assign(sms_worker)
+    now.move(60)
+    response = client.post("/api/v1/notifications/seen", json={"up_to_id": note_id},
+                           headers=auth_headers(app, sms_worker))
+    assert response.status_code == 200 and response.get_json() == {"marked": 1}
+    now.move(120)
+    assert deliver() == {"sms skipped (seen)": 1}
+    assert printed == [] and _sms_rows(app) == [("skipped", "seen")]
+
+
+def test_urgent_categories_are_texted_at_once(app, sms_worker, assign, deliver, printed):
+    assign(sms_worker, category="flying_lead_charging")
+    assert deliver() == {"sms sent": 1}
+    assert '"category": "飞线充电"' in printed[0]
+
+
+def test_an_assignment_already_accepted_or_moved_on_is_not_texted(app, sms_worker, assign, deliver, printed,
+                                                                   now):
+    assign(sms_worker)
+    in_app(app, lambda: (db.session.execute(db.update(Report).values(status="accepted")), db.session.commit()))
+    now.move(121)
+    assert deliver() == {"sms skipped (no_longer_relevant)": 1} and printed == []
+
+
+def test_template_parameters_never_carry_the_riders_name_or_phone(app, rider, sms_worker, assign, deliver,
+                                                                   printed, now):
+    assign(sms_worker, address=f"正源街 {rider.name} 电话{rider.phone} 楼下")
+    now.move(121)
+    deliver()
+    [line] = printed
+    assert rider.name not in line and rider.phone not in line and rider.phone[-8:] not in line
+    assert "正源街" in line
+
+
+def test_a_disabled_user_gets_nothing(app, sms_worker, assign, deliver, printed, now):
+    assign(sms_worker)
+    in_app(app, lambda: (db.session.get(User, sms_worker.id).__setattr__("status", UserStatus.DISABLED),
+                         db.session.commit()))
+    now.move(121)
+    assert deliver() == {"sms skipped (user_inactive)": 1} and printed == []
+    assign(sms_worker)  # disabled before the event: no SMS is even queued
+    now.move(121)
+    assert deliver() == {} and len(_sms_rows(app)) == 1
+
+
+def test_quiet_hours_wait_until_morning_but_urgent_ones_do_not(app, sms_worker, assign, deliver, printed, now):
+    now.move(13 * 3600)  # 23:00 in China
+    assign(sms_worker)
+    assign(sms_worker, category="manhole_cover")
+    now.move(121)
+    assert deliver() == {"sms deferred": 1, "sms sent": 1}
+    assert '"category": "井盖破损缺失"' in printed[0]
+    now.move(7 * 3600)  # 06:02: still quiet
+    assert deliver() == {}
+    now.move(3600)  # 07:02: the morning's reminder, if still unseen
+    assert deliver() == {"sms sent": 1}
+    assert len(printed) == 2
+
+
+def test_opting_out_stops_sms(app, sms_worker, assign, deliver, printed, now):
+    assign(sms_worker)
+    in_app(app, lambda: (db.session.add(NotificationPreference(user_id=sms_worker.id, sms_enabled=False)),
+                         db.session.commit()))
+    now.move(121)
+    assert deliver() == {"sms skipped (opted_out)": 1} and printed == []
+
+
+def test_per_user_daily_cap_and_deployment_budget(app, sms_worker, assign, deliver, printed, now, monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_USER_DAILY_CAP", 2)
+    monkeypatch.setitem(app.config, "SMS_DAILY_BUDGET", 3)
+    other = make_user(app, Role.GRID_WORKER, name="李网格")
+    for _ in range(3):
+        assign(sms_worker)
+    now.move(121)
+    assert deliver() == {"sms sent": 2, "sms skipped (user_daily_cap)": 1}
+    for _ in range(2):
+        assign(other)
+    now.move(121)
+    assert deliver() == {"sms sent": 1, "sms skipped (daily_budget)": 1}
+    now.move(24 * 3600)  # a new China day: counts start again
+    assign(other)
+    now.move(121)
+    assert deliver() == {"sms sent": 1}
+    assert len(printed) == 4
