@@ -1,13 +1,10 @@
 """SMS behind the outbox: the unseen fallback, seen, urgency, quiet hours, caps, budget, who gets nothing."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 import pytest
 from sqlalchemy import select
 
 from app.auth.models import Role, User, UserStatus
-from app.common import clock
 from app.extensions import db
 from app.notifications.channels import ChannelSenders, ChannelSettings, deliver_channels
 from app.notifications.delivery import DeliveryPolicy
@@ -18,28 +15,6 @@ from tests.factories import auth_headers, make_user
 from tests.notifications.conftest import in_app
 
 POLICY = DeliveryPolicy(max_attempts=3, retry_base_seconds=30, retry_max_seconds=3600, lease_seconds=120)
-# 10:00 in China: outside the default quiet hours (22:00-07:00).
-MORNING = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def now(monkeypatch):
-    """A movable clock starting at MORNING; now.move(seconds) moves it on."""
-
-    class Clock:
-        at = MORNING
-
-        def move(self, seconds: float) -> None:
-            self.at = self.at + timedelta(seconds=seconds)
-
-    fake = Clock()
-    monkeypatch.setattr(clock, "utcnow", lambda: fake.at)
-    return fake
-
-
-@pytest.fixture
-def sms_worker(app):
-    return make_user(app, Role.GRID_WORKER, name="王网格", phone="13912345678")
 
 
 @pytest.fixture
@@ -58,27 +33,6 @@ def deliver(app, printed):
                                                     policy=policy)).counts
 
     return _deliver
-
-
-@pytest.fixture
-def assign(app, rider, now):
-    """A report assigned to the worker and its `assigned` notification, as the router writes them."""
-
-    def _assign(worker, *, category: str = "garbage", address: str = "金凤区正源街12号") -> int:
-        from app.notifications import service
-
-        with app.app_context():
-            report = Report(reporter_id=rider.id, category_code=category, lat=38.48, lon=106.23,
-                            status="assigned", assigned_to_id=worker.id, assigned_at=now.at,
-                            distance_m=123.4, address=address)
-            db.session.add(report)
-            db.session.flush()
-            note = service.notify(user_id=worker.id, kind="assigned", report_id=report.id,
-                                  title="新的垃圾乱堆待处理", body=address)
-            db.session.commit()
-            return note.id
-
-    return _assign
 
 
 def _sms_rows(app):
