@@ -140,3 +140,46 @@ def test_per_user_daily_cap_and_deployment_budget(app, sms_worker, assign, deliv
     now.move(121)
     assert deliver() == {"sms sent": 1}
     assert len(printed) == 4
+
+
+# --- the user's settings -------------------------------------------------------------------------
+
+SETTINGS = "/api/v1/me/notification-settings"
+
+
+def test_settings_start_at_the_defaults_and_change_in_parts(app, client, sms_worker):
+    headers = auth_headers(app, sms_worker)
+    assert client.get(SETTINGS, headers=headers).get_json() == {
+        "sms_enabled": True, "wechat_enabled": True, "quiet_start": None, "quiet_end": None,
+        "wechat_bound": False, "wechat_bound_at": None}
+    changed = client.put(SETTINGS, json={"sms_enabled": False}, headers=headers)
+    assert changed.status_code == 200 and changed.get_json()["sms_enabled"] is False
+    changed = client.put(SETTINGS, json={"quiet_start": "23:30", "quiet_end": "06:00"}, headers=headers)
+    body = changed.get_json()
+    assert (body["sms_enabled"], body["quiet_start"], body["quiet_end"]) == (False, "23:30", "06:00")
+    assert client.put(SETTINGS, json={"sms_enabled": False}, headers=headers).status_code == 200  # a retry
+
+
+@pytest.mark.parametrize("body", [{"quiet_start": "25:00", "quiet_end": "06:00"}, {"quiet_start": "22:00"},
+                                  {"quiet_start": "22:00", "quiet_end": None}, {"sms_enabled": "yes"},
+                                  {"volume": 11}, [True]])
+def test_bad_settings_are_400_and_change_nothing(app, client, sms_worker, body):
+    headers = auth_headers(app, sms_worker)
+    response = client.put(SETTINGS, json=body, headers=headers)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"]["code"] in ("validation_failed", "quiet_hours_incomplete")
+    assert client.get(SETTINGS, headers=headers).get_json()["quiet_start"] is None
+
+
+def test_a_users_own_quiet_hours_replace_the_default(app, client, sms_worker, assign, deliver, printed, now):
+    headers = auth_headers(app, sms_worker)
+    client.put(SETTINGS, json={"quiet_start": "00:00", "quiet_end": "00:00"}, headers=headers)  # none
+    now.move(13 * 3600)  # 23:00 in China
+    assign(sms_worker)
+    now.move(121)
+    assert deliver() == {"sms sent": 1}
+    client.put(SETTINGS, json={"quiet_start": "09:00", "quiet_end": "12:00"}, headers=headers)
+    now.move(11 * 3600)  # 10:02 the next morning
+    assign(sms_worker)
+    now.move(121)
+    assert deliver() == {"sms deferred": 1}
