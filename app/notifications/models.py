@@ -39,8 +39,9 @@ class Notification(db.Model):
     # When the app first showed it; an unseen one may be repeated by SMS.
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    # Every reader asks "this user's notifications after id N, in id order".
-    __table_args__ = (Index("ix_notifications_user_id_id", "user_id", "id"),)
+    # Every reader asks "this user's notifications after id N, in id order"; the desk asks per report.
+    __table_args__ = (Index("ix_notifications_user_id_id", "user_id", "id"),
+                      Index("ix_notifications_report_id", "report_id"))
 
 
 class PushSubscription(TimestampMixin, db.Model):

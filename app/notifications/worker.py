@@ -72,7 +72,10 @@ def start_background_deliverer(app: Flask, *, interval_seconds: int) -> threadin
         while not stop.wait(interval_seconds):
             try:
                 with app.app_context():
-                    deliverer.run_round()
+                    results = deliverer.run_round()
+                for result in results:
+                    if result.claimed:  # what was sent, skipped or deferred shows beside the SMS lines
+                        print(f"[通知投递] {result.summary()}", flush=True)
             except Exception:  # keep delivering; the next round retries
                 log.exception("notification delivery failed")
 

@@ -90,11 +90,13 @@ def upgrade():
 
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.add_column(sa.Column('seen_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_notifications_report_id', ['report_id'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_notifications_report_id')
         batch_op.drop_column('seen_at')
 
     with op.batch_alter_table('channel_attempts', schema=None) as batch_op:
