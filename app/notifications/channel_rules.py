@@ -15,8 +15,8 @@ SMS_PARAMETERS: dict[str, tuple[str, ...]] = {
 # Kinds the Official Account sends, with the template field each parameter fills.
 WECHAT_FIELDS: dict[str, dict[str, str]] = {
     "assigned": {"thing1": "category", "thing2": "address", "character_string3": "distance",
-                 "time4": "deadline"},
-    "status_changed": {"thing1": "category", "phrase2": "status", "time3": "at"},
+                 "time4": "deadline_long"},
+    "status_changed": {"thing1": "category", "phrase2": "status", "time3": "at_long"},
 }
 # Carriers and WeChat refuse long variables; 20 characters fit both.
 PARAM_MAX_CHARS = 20
@@ -70,6 +70,11 @@ def parse_quiet_setting(text: str) -> QuietHours | None:
 def china_time_text(at: datetime | None) -> str:
     """A time as a person in China reads it on a phone: "12-06 18:30"."""
     return at.astimezone(CHINA_TZ).strftime("%m-%d %H:%M") if at else "尽快"
+
+
+def china_time_long(at: datetime | None) -> str:
+    """A time in the form WeChat's `time` fields accept: "2026年12月06日 18:30"."""
+    return at.astimezone(CHINA_TZ).strftime("%Y年%m月%d日 %H:%M") if at else "尽快"
 
 
 def scrub(text: str | None, *, names: tuple[str, ...] = ()) -> str:

@@ -292,12 +292,13 @@ def template_parameters(context: _Context) -> dict[str, str]:
     names = (reporter.name, reporter.phone) if reporter else ()
     address = rules.scrub(report.address if report else None, names=names) or "见App地图"
     distance = f"{round(report.distance_m)}" if report and report.distance_m is not None else "未知"
+    deadline = _deadline(context)
     return {
         "category": rules.scrub(category.name_zh if category else "隐患"),
-        "distance": distance, "address": address,
-        "deadline": rules.china_time_text(_deadline(context)),
+        "distance": distance, "address": address, "deadline": rules.china_time_text(deadline),
+        "deadline_long": rules.china_time_long(deadline),
         "status": STATUS_WORDS.get(report.status, "有更新") if report else "有更新",
-        "at": rules.china_time_text(context.notification.created_at),
+        "at_long": rules.china_time_long(context.notification.created_at),
     }
 
 

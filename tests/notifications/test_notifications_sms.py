@@ -1,6 +1,9 @@
 """SMS behind the outbox: the unseen fallback, seen, urgency, quiet hours, caps, budget, who gets nothing."""
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -183,3 +186,50 @@ def test_a_users_own_quiet_hours_replace_the_default(app, client, sms_worker, as
     assign(sms_worker)
     now.move(121)
     assert deliver() == {"sms deferred": 1}
+
+
+# --- several deliverers, other kinds -------------------------------------------------------------
+
+def test_two_deliverers_at_once_send_each_sms_once_and_keep_the_budget(app, sms_worker, assign, printed, now,
+                                                                        monkeypatch):
+    monkeypatch.setitem(app.config, "SMS_USER_DAILY_CAP", 100)
+    monkeypatch.setitem(app.config, "SMS_DAILY_BUDGET", 9)
+    ids = [assign(sms_worker, category="flying_lead_charging") for _ in range(12)]
+    senders = ChannelSenders(sms=ConsoleSms(write=printed.append))
+    settings = ChannelSettings.from_config(app.config)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            barrier.wait()
+            while in_app(app, lambda: deliver_channels(senders=senders, settings=settings, max_batch=2,
+                                                       policy=POLICY)).claimed:
+                pass
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join(timeout=60) for t in threads]
+    assert errors == []
+    assert len(printed) == 9  # the budget, not one more
+    rows = _sms_rows(app)
+    assert len(rows) == len(ids) and rows.count(("sent", None)) == 9
+    assert rows.count(("skipped", "daily_budget")) == 3
+
+
+def test_a_department_is_texted_a_dispatch_left_unseen(app, rider, deliver, printed, now):
+    from app.notifications import service
+
+    department = make_user(app, Role.DEPARTMENT, name="城管局", phone="13812345678")
+    with app.app_context():
+        report = Report(reporter_id=rider.id, category_code="road_damage", lat=38.48, lon=106.23,
+                        status="dispatched", department_id=department.id, due_at=now.at + timedelta(hours=4))
+        db.session.add(report)
+        db.session.flush()
+        service.notify(user_id=department.id, kind="dispatched", report_id=report.id, title="派发", body="")
+        db.session.commit()
+    assert deliver() == {"sms sent": 1}  # road damage is urgent
+    assert "13812345678" in printed[0] and "SMS_DISPATCHED" in printed[0]
+    assert '"deadline": "12-07 14:00"' in printed[0] and '"address": "见App地图"' in printed[0]

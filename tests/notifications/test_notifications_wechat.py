@@ -127,6 +127,7 @@ def test_an_assignment_goes_out_as_a_template_message_with_a_link_back(app, clie
     assert message["touser"] == "oWorker1" and message["template_id"] == "tmpl-assigned"
     assert message["url"] == f"https://grid.example.cn/app/?report={report_id}"
     assert message["data"]["thing1"] == {"value": "垃圾乱堆"}
+    assert message["data"]["time4"] == {"value": "2026年12月07日 12:00"}  # China time: 10:00 + 120 minutes
     text = str(message)
     assert rider.name not in text and rider.phone not in text
 
