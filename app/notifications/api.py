@@ -42,15 +42,6 @@ def poll(args):
     return {"items": service.notifications_after(user_id=current_user.id, **args)}
 
 
-@blp.route("/notifications/seen", methods=["POST"])
-@roles_required()
-@blp.arguments(SeenSchema)
-@blp.response(200, SeenResultSchema)
-def seen(body):
-    """The app has shown your notifications up to `up_to_id`: they stop their SMS fallback. Idempotent."""
-    return {"marked": service.mark_seen(user_id=current_user.id, up_to_id=body["up_to_id"])}
-
-
 @blp.route("/notifications/stream", methods=["GET"])
 @blp.arguments(StreamArgsSchema, location="query")
 @blp.arguments(StreamHeadersSchema, location="headers")
@@ -117,6 +108,15 @@ def vapid_public_key():
 WECHAT_BIND_COOKIE = "gridsnap_wechat_bind"
 WECHAT_BIND_SECONDS = 600
 WECHAT_CALLBACK_PATH = "/api/v1/wechat/oauth-callback"
+
+
+@blp.route("/notifications/seen", methods=["POST"])
+@roles_required()
+@blp.arguments(SeenSchema)
+@blp.response(200, SeenResultSchema)
+def seen(body):
+    """The app has shown your notifications up to `up_to_id`: they stop their SMS fallback. Idempotent."""
+    return {"marked": service.mark_seen(user_id=current_user.id, up_to_id=body["up_to_id"])}
 
 
 @blp.route("/me/notification-settings", methods=["GET"])

@@ -233,3 +233,13 @@ def test_a_department_is_texted_a_dispatch_left_unseen(app, rider, deliver, prin
     assert deliver() == {"sms sent": 1}  # road damage is urgent
     assert "13812345678" in printed[0] and "SMS_DISPATCHED" in printed[0]
     assert '"deadline": "12-07 14:00"' in printed[0] and '"address": "见App地图"' in printed[0]
+
+
+def test_the_cli_worker_prints_the_console_sms_on_its_output(app, sms_worker, assign, now, monkeypatch):
+    monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", "")  # SMS alone is enough to run the worker
+    assign(sms_worker)
+    now.move(121)
+    result = app.test_cli_runner().invoke(args=["notifications", "deliver", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "发往 13912345678" in result.output and "SMS_ASSIGNED" in result.output
+    assert "sms sent 1" in result.output
