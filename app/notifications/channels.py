@@ -73,23 +73,22 @@ class ChannelSettings:
 
 # --- queueing, in the caller's transaction -------------------------------------------------------
 
-def queue_channel_deliveries(notification_ids: list[int], *, now: datetime, settings: ChannelSettings) -> None:
+def queue_channel_deliveries(notification_ids: list[int], *, kind: str, now: datetime,
+                             settings: ChannelSettings) -> None:
     """SMS rows due after the unseen wait (urgent: sooner) and WeChat rows due now, for active users."""
     kinds = ({*rules.SMS_PARAMETERS} if settings.sms_enabled else set()) | (
         {*rules.WECHAT_FIELDS} if settings.wechat_enabled else set())
-    if not kinds:
-        return
+    if kind not in kinds:
+        return  # most kinds go by app and Web Push only: no query
     rows = db.session.execute(
-        select(Notification.id, Notification.user_id, Notification.kind, Category.urgent,
-               NotificationPreference.wechat_openid)
+        select(Notification.id, Notification.user_id, Category.urgent, NotificationPreference.wechat_openid)
         .join(User, User.id == Notification.user_id)
         .outerjoin(Report, Report.id == Notification.report_id)
         .outerjoin(Category, Category.code == Report.category_code)
         .outerjoin(NotificationPreference, NotificationPreference.user_id == Notification.user_id)
-        .where(Notification.id.in_(notification_ids), Notification.kind.in_(kinds),
-               User.status == UserStatus.ACTIVE.value)).all()
+        .where(Notification.id.in_(notification_ids), User.status == UserStatus.ACTIVE.value)).all()
     values = []
-    for note_id, user_id, kind, urgent, openid in rows:
+    for note_id, user_id, urgent, openid in rows:
         base = {"notification_id": note_id, "user_id": user_id, "status": ChannelStatus.PENDING.value,
                 "urgent": bool(urgent), "attempts": 0, "charged": False, "created_at": now, "updated_at": now}
         if settings.sms_enabled and kind in rules.SMS_PARAMETERS:

@@ -47,7 +47,7 @@ def notify_many(*, user_ids: Iterable[int], kind: str, title: str, body: str,
         db.session.add_all(rows)
         db.session.flush()
         _queue_push_deliveries([row.id for row in rows], now=now)
-        queue_channel_deliveries([row.id for row in rows], now=now,
+        queue_channel_deliveries([row.id for row in rows], kind=kind, now=now,
                                  settings=ChannelSettings.from_config(current_app.config))
     return rows
 
