@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, case, false, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User, UserStatus
 from app.categories.models import Category
 from app.common import clock
+from app.common.models import UTCDateTime
 from app.extensions import db
 from app.notifications import channel_rules as rules
 from app.notifications.delivery import DeliveryPolicy, RoundResult
@@ -80,24 +81,40 @@ def queue_channel_deliveries(notification_ids: list[int], *, kind: str, now: dat
         {*rules.WECHAT_FIELDS} if settings.wechat_enabled else set())
     if kind not in kinds:
         return  # most kinds go by app and Web Push only: no query
-    rows = db.session.execute(
-        select(Notification.id, Notification.user_id, Category.urgent, NotificationPreference.wechat_openid)
-        .join(User, User.id == Notification.user_id)
-        .outerjoin(Report, Report.id == Notification.report_id)
-        .outerjoin(Category, Category.code == Report.category_code)
-        .outerjoin(NotificationPreference, NotificationPreference.user_id == Notification.user_id)
-        .where(Notification.id.in_(notification_ids), User.status == UserStatus.ACTIVE.value)).all()
-    values = []
-    for note_id, user_id, urgent, openid in rows:
-        base = {"notification_id": note_id, "user_id": user_id, "status": ChannelStatus.PENDING.value,
-                "urgent": bool(urgent), "attempts": 0, "charged": False, "created_at": now, "updated_at": now}
-        if settings.sms_enabled and kind in rules.SMS_PARAMETERS:
-            wait = settings.sms_urgent_after_seconds if urgent else settings.sms_after_seconds
-            values.append({**base, "channel": Channel.SMS.value, "next_attempt_at": now + timedelta(seconds=wait)})
-        if settings.wechat_enabled and kind in rules.WECHAT_FIELDS and openid:
-            values.append({**base, "channel": Channel.WECHAT.value, "next_attempt_at": now})
-    if values:
-        db.session.execute(insert(ChannelDelivery), values)
+    if settings.sms_enabled and kind in rules.SMS_PARAMETERS:
+        after = {True: settings.sms_urgent_after_seconds, False: settings.sms_after_seconds}
+        due = case(*[(_urgent() == flag, literal(now + timedelta(seconds=wait), UTCDateTime()))
+                     for flag, wait in after.items()])
+        _insert_from(_recipients(notification_ids, Channel.SMS, now, due))
+    if settings.wechat_enabled and kind in rules.WECHAT_FIELDS:
+        due = literal(now, UTCDateTime())
+        _insert_from(_recipients(notification_ids, Channel.WECHAT, now, due)
+                     .join(NotificationPreference, NotificationPreference.user_id == Notification.user_id)
+                     .where(NotificationPreference.wechat_openid.is_not(None)))
+
+
+_COLUMNS = ("notification_id", "user_id", "channel", "status", "urgent", "attempts", "charged", "next_attempt_at",
+            "created_at", "updated_at")
+
+
+def _urgent() -> Any:
+    """The report's category is urgent (False when the notification is about no report)."""
+    return func.coalesce(Category.urgent, false())
+
+
+def _recipients(notification_ids: list[int], channel: Channel, now: datetime, due: Any) -> Select[Any]:
+    """Rows for _COLUMNS: one per notification whose user is active, in one INSERT … SELECT."""
+    stamp = literal(now, UTCDateTime())
+    return (select(Notification.id, Notification.user_id, literal(channel.value),
+                   literal(ChannelStatus.PENDING.value), _urgent(), literal(0), false(), due, stamp, stamp)
+            .join(User, User.id == Notification.user_id)
+            .outerjoin(Report, Report.id == Notification.report_id)
+            .outerjoin(Category, Category.code == Report.category_code)
+            .where(Notification.id.in_(notification_ids), User.status == UserStatus.ACTIVE.value))
+
+
+def _insert_from(rows: Select[Any]) -> None:
+    db.session.execute(insert(ChannelDelivery).from_select(list(_COLUMNS), rows))
 
 
 # --- delivering ----------------------------------------------------------------------------------
