@@ -187,10 +187,18 @@ def _hmac(key: bytes, text: str) -> bytes:
     return hmac.new(key, text.encode(), hashlib.sha256).digest()
 
 
+# What each provider cannot work without.
+REQUIRED_SETTINGS = {"aliyun": ("ALIYUN_ACCESS_KEY_ID", "ALIYUN_ACCESS_KEY_SECRET", "SMS_SIGN_NAME"),
+                     "tencent": ("TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "TENCENT_SMS_APP_ID", "SMS_SIGN_NAME")}
+
+
 def sms_sender_from(config: Mapping[str, Any]) -> SmsSender | None:
-    """The SMS provider SMS_PROVIDER names, configured; None when SMS is off."""
+    """The SMS provider SMS_PROVIDER names, configured; None when SMS is off; ValueError if misconfigured."""
     provider = (config.get("SMS_PROVIDER") or "").strip().lower()
     timeout = float(config["SMS_TIMEOUT_SECONDS"])
+    missing = [name for name in REQUIRED_SETTINGS.get(provider, ()) if not config.get(name)]
+    if missing:
+        raise ValueError(f"SMS_PROVIDER={provider} needs {', '.join(missing)}")
     if not provider:
         return None
     if provider == "console":

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 class NothingToDeliver(Exception):
-    """No channel is configured: no VAPID key, no SMS provider, no Official Account."""
+    """No channel is configured (no VAPID key, SMS provider or Official Account), or one is misconfigured."""
 
 
 @dataclass
@@ -48,7 +48,10 @@ def deliverer_from(config: Mapping[str, Any], *, max_batch: int) -> Deliverer:
     if config.get("VAPID_PRIVATE_KEY"):
         push = WebPushSender(private_key=config["VAPID_PRIVATE_KEY"], subject=config["VAPID_SUBJECT"],
                              ttl_seconds=int(config["PUSH_TTL_SECONDS"]), timeout_seconds=timeout)
-    channels = ChannelSenders(sms=sms_sender_from(config), wechat=wechat_client_from(config))
+    try:
+        channels = ChannelSenders(sms=sms_sender_from(config), wechat=wechat_client_from(config))
+    except ValueError as exc:
+        raise NothingToDeliver(str(exc)) from None
     if push is None and not channels.channels:
         raise NothingToDeliver("Set VAPID_PRIVATE_KEY (`flask notifications vapid-keys` makes one), "
                                "SMS_PROVIDER or WECHAT_APP_ID first.")
@@ -64,7 +67,8 @@ def start_background_deliverer(app: Flask, *, interval_seconds: int) -> threadin
     """Deliver every interval in a daemon thread (for `make run`; run the CLI worker in production)."""
     try:
         deliverer = deliverer_from(app.config, max_batch=50)
-    except NothingToDeliver:
+    except NothingToDeliver as exc:
+        log.warning("notifications are not delivered in-process: %s", exc)
         return None
 
     def loop() -> None:

@@ -138,8 +138,9 @@ def test_tencent_internal_errors_are_retried(app, tencent, sms_worker, assign, d
 
 
 def test_an_unreachable_provider_is_retried(app, sms_worker, assign, deliver, monkeypatch):
-    monkeypatch.setitem(app.config, "SMS_PROVIDER", "aliyun")
-    monkeypatch.setitem(app.config, "ALIYUN_SMS_ENDPOINT", "http://127.0.0.1:9/")  # nothing listens
+    for name, value in {"SMS_PROVIDER": "aliyun", "ALIYUN_ACCESS_KEY_ID": "id", "ALIYUN_ACCESS_KEY_SECRET": "s",
+                        "ALIYUN_SMS_ENDPOINT": "http://127.0.0.1:9/"}.items():  # nothing listens on port 9
+        monkeypatch.setitem(app.config, name, value)
     monkeypatch.setitem(app.config, "SMS_TEMPLATE_ASSIGNED", "SMS_1")
     assign(sms_worker, category="manhole_cover")
     assert deliver() == [{"sms retry": 1}]
@@ -156,3 +157,14 @@ def test_without_an_approved_template_a_real_provider_sends_nothing(app, aliyun,
 def test_an_unknown_provider_is_a_configuration_error(app):
     with pytest.raises(ValueError, match="SMS_PROVIDER"):
         sms_sender_from({**app.config, "SMS_PROVIDER": "carrier-pigeon"})
+
+
+@pytest.mark.parametrize("provider, missing", [("aliyun", "ALIYUN_ACCESS_KEY_SECRET"),
+                                               ("tencent", "TENCENT_SMS_APP_ID")])
+def test_the_worker_refuses_a_provider_without_its_keys(app, monkeypatch, provider, missing):
+    monkeypatch.setitem(app.config, "SMS_PROVIDER", provider)
+    for name in ("ALIYUN_ACCESS_KEY_ID", "TENCENT_SECRET_ID", "TENCENT_SECRET_KEY", "ALIYUN_ACCESS_KEY_SECRET"):
+        monkeypatch.setitem(app.config, name, "set")
+    monkeypatch.setitem(app.config, missing, "")
+    result = app.test_cli_runner().invoke(args=["notifications", "deliver", "--once"])
+    assert result.exit_code != 0 and missing in result.output
