@@ -82,9 +82,9 @@ def queue_channel_deliveries(notification_ids: list[int], *, kind: str, now: dat
     if kind not in kinds:
         return  # most kinds go by app and Web Push only: no query
     if settings.sms_enabled and kind in rules.SMS_PARAMETERS:
-        after = {True: settings.sms_urgent_after_seconds, False: settings.sms_after_seconds}
-        due = case(*[(_urgent() == flag, literal(now + timedelta(seconds=wait), UTCDateTime()))
-                     for flag, wait in after.items()])
+        urgent_due = literal(now + timedelta(seconds=settings.sms_urgent_after_seconds), UTCDateTime())
+        due = case((_urgent(), urgent_due),
+                   else_=literal(now + timedelta(seconds=settings.sms_after_seconds), UTCDateTime()))
         _insert_from(_recipients(notification_ids, Channel.SMS, now, due))
     if settings.wechat_enabled and kind in rules.WECHAT_FIELDS:
         due = literal(now, UTCDateTime())
