@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -149,7 +149,6 @@ class _Context:
     report: Report | None
     category: Category | None
     preference: NotificationPreference | None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def deliver_channels(*, senders: ChannelSenders, settings: ChannelSettings, max_batch: int,
