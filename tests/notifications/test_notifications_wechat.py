@@ -177,3 +177,16 @@ def test_unbound_or_opted_out_users_get_no_wechat(app, client, wechat, sms_worke
                headers=auth_headers(app, sms_worker))
     assign(sms_worker)
     assert deliver() == [{"wechat skipped (opted_out)": 1}]
+
+
+def test_a_bind_link_older_than_ten_minutes_is_refused(app, client, wechat, sms_worker, monkeypatch):
+    import time
+
+    from itsdangerous.timed import TimestampSigner
+
+    query = _start(client, auth_headers(app, sms_worker))
+    later = int(time.time()) + 601
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    response = client.get(CALLBACK, query_string={"code": wechat.issue_code("oLate"), "state": query["state"][0]})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "wechat_state_expired"
+    assert _openid(app, sms_worker.id) is None
