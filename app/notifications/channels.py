@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, false, func, insert, literal, select, update
+from sqlalchemy import bindparam, case, false, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User, UserStatus
@@ -81,40 +81,38 @@ def queue_channel_deliveries(notification_ids: list[int], *, kind: str, now: dat
         {*rules.WECHAT_FIELDS} if settings.wechat_enabled else set())
     if kind not in kinds:
         return  # most kinds go by app and Web Push only: no query
+    params = {"ids": notification_ids, "now": now}
     if settings.sms_enabled and kind in rules.SMS_PARAMETERS:
-        urgent_due = literal(now + timedelta(seconds=settings.sms_urgent_after_seconds), UTCDateTime())
-        due = case((_urgent(), urgent_due),
-                   else_=literal(now + timedelta(seconds=settings.sms_after_seconds), UTCDateTime()))
-        _insert_from(_recipients(notification_ids, Channel.SMS, now, due))
+        db.session.execute(_QUEUE_SMS, {**params,
+                                        "urgent_due": now + timedelta(seconds=settings.sms_urgent_after_seconds),
+                                        "normal_due": now + timedelta(seconds=settings.sms_after_seconds)})
     if settings.wechat_enabled and kind in rules.WECHAT_FIELDS:
-        due = literal(now, UTCDateTime())
-        _insert_from(_recipients(notification_ids, Channel.WECHAT, now, due)
-                     .join(NotificationPreference, NotificationPreference.user_id == Notification.user_id)
-                     .where(NotificationPreference.wechat_openid.is_not(None)))
+        db.session.execute(_QUEUE_WECHAT, params)
 
 
-_COLUMNS = ("notification_id", "user_id", "channel", "status", "urgent", "attempts", "charged", "next_attempt_at",
-            "created_at", "updated_at")
-
-
-def _urgent() -> Any:
-    """The report's category is urgent (False when the notification is about no report)."""
-    return func.coalesce(Category.urgent, false())
-
-
-def _recipients(notification_ids: list[int], channel: Channel, now: datetime, due: Any) -> Select[Any]:
-    """Rows for _COLUMNS: one per notification whose user is active, in one INSERT … SELECT."""
-    stamp = literal(now, UTCDateTime())
-    return (select(Notification.id, Notification.user_id, literal(channel.value),
-                   literal(ChannelStatus.PENDING.value), _urgent(), literal(0), false(), due, stamp, stamp)
+def _queue_statement(channel: Channel, due: Any, *, bound_only: bool = False) -> Any:
+    """INSERT … SELECT one pending row per notification of an active user; built once, bound per call."""
+    stamp = bindparam("now", type_=UTCDateTime())
+    urgent = func.coalesce(Category.urgent, false())  # False when the notification is about no report
+    rows = (select(Notification.id, Notification.user_id, literal(channel.value),
+                   literal(ChannelStatus.PENDING.value), urgent, literal(0), false(), due, stamp, stamp)
             .join(User, User.id == Notification.user_id)
             .outerjoin(Report, Report.id == Notification.report_id)
             .outerjoin(Category, Category.code == Report.category_code)
-            .where(Notification.id.in_(notification_ids), User.status == UserStatus.ACTIVE.value))
+            .where(Notification.id.in_(bindparam("ids", expanding=True)),
+                   User.status == UserStatus.ACTIVE.value))
+    if bound_only:
+        rows = (rows.join(NotificationPreference, NotificationPreference.user_id == Notification.user_id)
+                .where(NotificationPreference.wechat_openid.is_not(None)))
+    columns = ["notification_id", "user_id", "channel", "status", "urgent", "attempts", "charged",
+               "next_attempt_at", "created_at", "updated_at"]
+    return insert(ChannelDelivery.__table__).from_select(columns, rows)  # Core: params bind, not rows
 
 
-def _insert_from(rows: Select[Any]) -> None:
-    db.session.execute(insert(ChannelDelivery).from_select(list(_COLUMNS), rows))
+_QUEUE_SMS = _queue_statement(Channel.SMS, case(
+    (func.coalesce(Category.urgent, false()), bindparam("urgent_due", type_=UTCDateTime())),
+    else_=bindparam("normal_due", type_=UTCDateTime())))
+_QUEUE_WECHAT = _queue_statement(Channel.WECHAT, bindparam("now", type_=UTCDateTime()), bound_only=True)
 
 
 # --- delivering ----------------------------------------------------------------------------------
