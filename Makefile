@@ -21,6 +21,10 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# `make run` only: deliver in-process, so an unseen assignment's SMS shows in this log (console
+# provider) two minutes later, at any hour (no quiet hours in the demo).
+run: export NOTIFICATIONS_DELIVER_INTERVAL_SECONDS ?= 5
+run: export SMS_QUIET_HOURS ?=
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo

@@ -50,6 +50,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     start_sweeper(app)
+    start_deliverer(app)
     return app
 
 
@@ -98,6 +99,15 @@ def start_sweeper(app: Flask) -> None:
         from app.dispatch.sla import start_background_sweeper
 
         start_background_sweeper(app, interval_seconds=interval)
+
+
+def start_deliverer(app: Flask) -> None:
+    """With NOTIFICATIONS_DELIVER_INTERVAL_SECONDS > 0 (as `make run` sets), notifications go out in-process."""
+    interval = app.config.get("NOTIFICATIONS_DELIVER_INTERVAL_SECONDS", 0)
+    if interval > 0 and not app.testing:
+        from app.notifications.worker import start_background_deliverer
+
+        start_background_deliverer(app, interval_seconds=interval)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -139,6 +139,12 @@ def _read_report(ctx: Ctx, role: str, relation: str) -> Call:
     return Call(f"/api/v1/reports/{ctx.fresh_report(relation, 'dispatched')}")
 
 
+def _report_path(suffix: str) -> Builder:
+    """GET /reports/{id}/{suffix} of a fresh dispatched report of the relation's side."""
+    return lambda ctx, role, relation: Call(
+        f"/api/v1/reports/{ctx.fresh_report(relation, 'dispatched')}/{suffix}")
+
+
 def _fresh_session(kind: int) -> Builder:
     """A new login of the actor: its refresh token (kind 1) or access token (kind 0)."""
     def build(ctx: Ctx, role: str, relation: str) -> Call:
@@ -190,6 +196,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/api/v1/me/location"): Entry(only(WORKER), static("/api/v1/me/location",
                                                                 json={"lat": 38.48, "lon": 106.215})),
     ("GET", "/api/v1/me/points"): Entry(only(RIDER), static("/api/v1/me/points")),
+    ("POST", "/api/v1/notifications/seen"): Entry(USERS, static("/api/v1/notifications/seen",
+                                                                json={"up_to_id": 0})),
+    ("GET", "/api/v1/me/notification-settings"): Entry(USERS, static("/api/v1/me/notification-settings")),
+    ("PUT", "/api/v1/me/notification-settings"): Entry(USERS, static("/api/v1/me/notification-settings",
+                                                                     json={})),
+    # Not set up here: a signed-in user is told so (422); anonymous is refused first.
+    ("POST", "/api/v1/me/wechat/bind"): Entry(USERS, static("/api/v1/me/wechat/bind")),
+    ("DELETE", "/api/v1/me/wechat"): Entry(USERS, static("/api/v1/me/wechat")),
+    # WeChat's redirect carries no token: the signed state and the browser's cookie are the check.
+    ("GET", "/api/v1/wechat/oauth-callback"): Entry(ANYONE, static("/api/v1/wechat/oauth-callback")),
     ("POST", "/api/v1/reports"): Entry(only(RIDER), static("/api/v1/reports", data={"category": "x"})),
     # --- the desk ------------------------------------------------------------------------------------
     ("POST", "/api/v1/categories"): Entry(only(ADMIN), static("/api/v1/categories", json={})),
@@ -215,7 +231,13 @@ MATRIX: dict[tuple[str, str], Entry] = {
         STAFF_DESK, in_area("/api/v1/leaderboards/export.csv", query={"scope": "community"}), other=only(ADMIN)),
     ("GET", "/api/v1/stats"): Entry(only(SECRETARY, DISPATCHER, ADMIN), in_area("/api/v1/stats"),
                                     other=only(ADMIN)),
+    ("GET", "/api/v1/stats/trend"): Entry(only(SECRETARY, DISPATCHER, ADMIN), in_area("/api/v1/stats/trend"),
+                                          other=only(ADMIN)),
+    ("GET", "/api/v1/stats/workers"): Entry(only(SECRETARY, DISPATCHER, ADMIN),
+                                            in_area("/api/v1/stats/workers"), other=only(ADMIN)),
     # --- reports: read and act -----------------------------------------------------------------------
+    ("GET", "/api/v1/reports/<int:report_id>/deliveries"): Entry(
+        only(SECRETARY, DISPATCHER, ADMIN), _report_path("deliveries"), other=only(ADMIN)),
     ("GET", "/api/v1/reports/<int:report_id>"): Entry(
         only(RIDER, WORKER, SECRETARY, DISPATCHER, DEPARTMENT, ADMIN), _read_report, other=only(ADMIN)),
     ("POST", "/api/v1/reports/<int:report_id>/accept"): Entry(only(WORKER), action("accept", "assigned"),
