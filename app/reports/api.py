@@ -15,6 +15,8 @@ from app.common.pagination import paginate
 from app.common.uploads import upload_bytes
 from app.errors import ValidationFailed
 from app.extensions import db, limiter
+from app.geo.datums import point_fields_from_wgs84
+from app.geo.schemas import CoordSysArgsSchema
 from app.photos.service import photo_limits, photo_store, photo_workers
 from app.reports import service
 from app.reports.presenter import present_report, present_reports
@@ -79,14 +81,16 @@ def _policy() -> service.SubmitPolicy:
 def submit(form, files):
     """Report a hazard: multipart with 1–6 photos (JPEG, PNG, WebP, HEIC)."""
     photos = [upload_bytes(upload) for upload in files["photos"]]
+    coord_sys = form.pop("coord_sys")  # lat/lon are WGS-84 already; the answer speaks the rider's datum
     submission = service.submit_report(
         rider=current_user, fields=form, photos=photos, idempotency_key=_idempotency_key(),
         store=photo_store(), workers=photo_workers(), policy=_policy())
     headers = {"Idempotent-Replayed": "true"} if submission.replayed else {}
     with reading_only():
-        return present_report(submission.report, viewer=current_user, with_timeline=True,
+        data = present_report(submission.report, viewer=current_user, with_timeline=True,
                               loaded_areas=submission.areas, loaded_people=submission.people,
-                              just_created=not submission.replayed), 201, headers
+                              just_created=not submission.replayed)
+    return point_fields_from_wgs84(data, coord_sys), 201, headers
 
 
 @blp.route("", methods=["GET"])
@@ -95,16 +99,19 @@ def submit(form, files):
 @blp.response(200, ReportPageSchema)
 def list_reports(args):
     """Reports you may see, newest first (riders: their own; staff: their area)."""
-    page, per_page = args.pop("page"), args.pop("per_page")
+    page, per_page, coord_sys = args.pop("page"), args.pop("per_page"), args.pop("coord_sys")
     result = paginate(service.list_reports(viewer=current_user, **args), page=page, per_page=per_page)
-    result["items"] = present_reports(result["items"], viewer=current_user)
+    result["items"] = [point_fields_from_wgs84(item, coord_sys)
+                       for item in present_reports(result["items"], viewer=current_user)]
     return result
 
 
 @blp.route("/<int:report_id>", methods=["GET"])
 @roles_required()
+@blp.arguments(CoordSysArgsSchema, location="query")
 @blp.response(200, ReportSchema)
-def get_report(report_id):
-    """One report with its photos and timeline."""
-    return present_report(service.get_report(viewer=current_user, report_id=report_id),
+def get_report(args, report_id):
+    """One report with its photos and timeline (lat/lon in `?coord_sys=`)."""
+    data = present_report(service.get_report(viewer=current_user, report_id=report_id),
                           viewer=current_user, with_timeline=True)
+    return point_fields_from_wgs84(data, args["coord_sys"])

@@ -59,6 +59,7 @@ def _present(report: Report, viewer: User | None, people: dict[int, User],
         "photos": [_photo(p) for p in report.photos if p.kind == "report"],
         "flags": list(report.flags or []), "duplicate_of": report.duplicate_of_id,
         "rating": report.rating, "created_at": report.created_at, "updated_at": report.updated_at,
+        "coord_sys": "wgs84",  # as stored; the API's edge converts to what the request asked for
     }
     if report.duplicate_of_id:
         status = originals.get(report.duplicate_of_id)

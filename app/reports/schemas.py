@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, post_load, validate
 
 from app.common.fields import Id
 from app.common.pagination import PageArgsSchema, page_schema
-from app.geo.schemas import AreaSchema
+from app.geo.schemas import AreaSchema, PointInSchema, coord_sys_field
 from app.reports.models import Status
 
 CHINA_TIME = timezone(timedelta(hours=8))
@@ -23,8 +23,8 @@ class AwareDateTime(fields.DateTime):
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA_TIME)
 
 
-class ReportFormSchema(Schema):
-    """The multipart text fields of a new report."""
+class ReportFormSchema(PointInSchema):
+    """The multipart text fields of a new report (lat/lon in `coord_sys`, loaded as WGS-84)."""
 
     category = fields.String(required=True, validate=validate.Length(1, 40))
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
@@ -56,6 +56,7 @@ class ReportFilterSchema(PageArgsSchema):
     category = fields.String(validate=validate.Length(1, 40))
     since = AwareDateTime()
     mine = fields.Boolean(load_default=False, metadata={"description": "Only reports assigned to me."})
+    coord_sys = coord_sys_field()
 
 
 class PersonSchema(Schema):
@@ -113,6 +114,7 @@ class ReportSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     timeline = fields.List(fields.Nested(EventSchema))
+    coord_sys = fields.String(metadata={"description": "Datum of lat/lon in this answer"})
 
 
 ReportPageSchema = page_schema(ReportSchema, "ReportPage")
