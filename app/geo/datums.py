@@ -69,6 +69,8 @@ def point_fields_from_wgs84(data: dict[str, Any], coord_sys: str) -> dict[str, A
 def _map_positions(geometry: Mapping[str, Any], convert: Any) -> dict[str, Any]:
     if not isinstance(geometry, Mapping) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         return dict(geometry) if isinstance(geometry, Mapping) else geometry
+    if "coordinates" not in geometry:
+        return dict(geometry)
     return {**geometry, "coordinates": _walk(geometry.get("coordinates"), convert)}
 
 
