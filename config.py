@@ -81,6 +81,13 @@ class Config:
     PUSH_TTL_SECONDS = _int("PUSH_TTL_SECONDS", 86400)  # how long a push service keeps a message
     PUSH_TIMEOUT_SECONDS = _int("PUSH_TIMEOUT_SECONDS", 10)
 
+    # Integrations (Open311, status callbacks).
+    OPEN311_PUBLIC_READ = os.environ.get("OPEN311_PUBLIC_READ", "").lower() in ("1", "true", "yes")
+    CALLBACK_MAX_ATTEMPTS = _int("CALLBACK_MAX_ATTEMPTS", 10)
+    CALLBACK_RETRY_BASE_SECONDS = _int("CALLBACK_RETRY_BASE_SECONDS", 30)  # doubles with each try
+    CALLBACK_RETRY_MAX_SECONDS = _int("CALLBACK_RETRY_MAX_SECONDS", 3600)
+    CALLBACK_TIMEOUT_SECONDS = _int("CALLBACK_TIMEOUT_SECONDS", 10)
+
     API_TITLE = "GridSnap API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from flask import current_app, request
 from flask_jwt_extended import current_user, get_jwt_identity
@@ -29,7 +28,6 @@ from app.reports.schemas import (
     ReportUploadSchema,
     multipart_body,
 )
-from app.reports.screening import ScreeningPolicy
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Hazard reports: submit, list, read.")
@@ -59,16 +57,8 @@ def _idempotency_key() -> str | None:
 
 
 def _policy() -> service.SubmitPolicy:
-    config = current_app.config
-    return service.SubmitPolicy(
-        max_photos=config["MAX_PHOTOS_PER_REPORT"], photo_limits=photo_limits(),
-        screening=ScreeningPolicy(
-            duplicate_radius_m=config["DUPLICATE_RADIUS_M"],
-            duplicate_window=timedelta(hours=config["DUPLICATE_WINDOW_HOURS"]),
-            exif_far_m=config["EXIF_FAR_M"], stale_after=timedelta(hours=config["STALE_PHOTO_HOURS"]),
-            burst_count=config["BURST_REPORTS"], burst_window=timedelta(minutes=config["BURST_MINUTES"])),
-        write_while_decoding=db.engine.dialect.name != "sqlite",
-    )
+    return service.submit_policy(current_app.config, photo_limits=photo_limits(),
+                                 write_while_decoding=db.engine.dialect.name != "sqlite")
 
 
 @blp.route("", methods=["POST"])

@@ -21,10 +21,11 @@ def _category_name(report: Report) -> str:
 
 
 def _followers(report: Report) -> list[int]:
-    """The reporter and everyone whose duplicate report follows this one."""
+    """The reporter and everyone whose duplicate report follows this one (riders only: an
+    integration's report has none, and hears through its callback)."""
     confirmers = db.session.scalars(
         select(Report.reporter_id).where(Report.duplicate_of_id == report.id)).all()
-    return list(dict.fromkeys([report.reporter_id, *confirmers]))
+    return [rider for rider in dict.fromkeys([report.reporter_id, *confirmers]) if rider is not None]
 
 
 def _dispatchers_of(report: Report) -> list[int]:

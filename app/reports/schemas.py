@@ -115,6 +115,7 @@ class ReportSchema(Schema):
     updated_at = fields.DateTime()
     timeline = fields.List(fields.Nested(EventSchema))
     coord_sys = fields.String(metadata={"description": "Datum of lat/lon in this answer"})
+    source = fields.String(metadata={"description": "\"app\" (a rider), or the integration that filed it"})
 
 
 ReportPageSchema = page_schema(ReportSchema, "ReportPage")
