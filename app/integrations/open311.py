@@ -183,8 +183,10 @@ def _agencies(reports: Sequence[Report]) -> dict[int, str | None]:
     """Who answers for each report: the department it was dispatched to, else its community."""
     departments = {r.department_id for r in reports if r.department_id}
     communities = {r.community_code for r in reports if r.community_code}
-    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(departments)))) \
-        if departments else {}
-    areas = dict(db.session.execute(select(Area.code, Area.name).where(Area.code.in_(communities)))) \
-        if communities else {}
+    names = _names(select(User.id, User.name).where(User.id.in_(departments)))
+    areas = _names(select(Area.code, Area.name).where(Area.code.in_(communities)))
     return {r.id: names.get(r.department_id) or areas.get(r.community_code) for r in reports}
+
+
+def _names(stmt: Any) -> dict[Any, str]:
+    return dict(db.session.execute(stmt).all())
