@@ -133,19 +133,20 @@ def _within(area_code: str) -> ColumnElement[bool]:
 
 
 def present_requests(reports: Sequence[Report], *, coord_sys: str = "wgs84",
-                     external_links: bool = True) -> list[dict[str, Any]]:
-    """Reports as Open311 service requests: no rider's name or phone, ever."""
+                     with_media: bool = True) -> list[dict[str, Any]]:
+    """Reports as Open311 service requests: no rider's name or phone, ever (`with_media`: a signed,
+    expiring photo link; not for bodies kept to be sent later)."""
     categories = {c.code: c.name_zh for c in db.session.scalars(select(Category))}
     ids = [r.id for r in reports]
     notes = _last_notes(ids)
     agencies = _agencies(reports)
-    return [_request(r, categories, notes, agencies, coord_sys, external_links) for r in reports]
+    return [_request(r, categories, notes, agencies, coord_sys, with_media) for r in reports]
 
 
 def _request(report: Report, categories: dict[str, str], notes: dict[int, str],
-             agencies: dict[int, str | None], coord_sys: str, external_links: bool) -> dict[str, Any]:
+             agencies: dict[int, str | None], coord_sys: str, with_media: bool) -> dict[str, Any]:
     lat, lon = from_wgs84(report.lat, report.lon, coord_sys)
-    photo = next((p for p in report.photos if p.kind == "report"), None)
+    photo = next((p for p in report.photos if p.kind == "report"), None) if with_media else None
     return {
         "service_request_id": str(report.id),
         "status": OPEN311_STATUS.get(report.status, "open"),
@@ -164,7 +165,7 @@ def _request(report: Report, categories: dict[str, str], notes: dict[int, str],
         "lat": lat,
         "long": lon,
         "coord_sys": coord_sys,
-        "media_url": photo_url(photo.image_key, external=external_links) if photo else None,
+        "media_url": photo_url(photo.image_key, external=True) if photo else None,
     }
 
 

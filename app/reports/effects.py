@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.auth.models import Role, User, UserStatus
 from app.categories.models import Category
 from app.extensions import db
+from app.integrations import callbacks
 from app.notifications import service as notifications
 from app.points import service as points
 from app.reports.models import STATUS_TEXT, Report, ReportEvent, Status
@@ -103,6 +104,11 @@ def close_followers(*, report: Report, event: ReportEvent, actor: User | None) -
     for follower_id in followers:
         transition(report_id=follower_id, action=Action.CLOSE_WITH_ORIGINAL, actor=None,
                    note=f"随原上报 #{report.id} 办结")
+
+
+def call_back_integration(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    """A report an integration filed: queue its signed status callback (回音) with the change."""
+    callbacks.queue_status_change(report=report, event=event)
 
 
 ON_CONFIRMED = (notify_reporter, award_points)

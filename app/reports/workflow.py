@@ -153,6 +153,8 @@ def transition(*, report_id: int, action: Action, actor: User | None, note: str 
     db.session.flush()
     for effect in rule.effects:
         effect(report=report, event=event, actor=actor)
+    if report.integration_id is not None:  # whatever the change, the filing integration hears of it
+        effects.call_back_integration(report=report, event=event, actor=actor)
     return report
 
 
