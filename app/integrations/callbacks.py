@@ -108,7 +108,10 @@ def deliver_due_callbacks(*, sender: CallbackSender, max_batch: int, policy: Del
 
 def _claim(*, token: str, max_batch: int, lease: timedelta) -> list[_Claimed]:
     now = clock.utcnow()
-    due = (CallbackDelivery.status == "pending", CallbackDelivery.next_attempt_at <= now)
+    # A disabled integration's callbacks wait (they go out if it is enabled again).
+    active = select(Integration.id).where(Integration.active.is_(True))
+    due = (CallbackDelivery.status == "pending", CallbackDelivery.next_attempt_at <= now,
+           CallbackDelivery.integration_id.in_(active))
     batch = select(CallbackDelivery.id).where(*due).order_by(CallbackDelivery.next_attempt_at,
                                                              CallbackDelivery.id)
     db.session.execute(

@@ -51,7 +51,7 @@ def notify_assignee(*, report: Report, event: ReportEvent, actor: User | None) -
     notifications.notify(
         user_id=report.assigned_to_id, kind="assigned", report_id=report.id,
         title=f"新的{_category_name(report)}待处理", body=f"{report.address or '见地图位置'}{distance}",
-        data={"lat": report.lat, "lon": report.lon})
+        data={"lat": report.lat, "lon": report.lon, "coord_sys": "wgs84"})
 
 
 def notify_dispatchers(*, report: Report, event: ReportEvent, actor: User | None) -> None:

@@ -136,3 +136,18 @@ def test_nothing_is_queued_without_a_callback_url_or_for_riders(client, app, iss
     submit()
     with app.app_context():
         assert db.session.query(CallbackDelivery).count() == 0
+
+
+def test_a_disabled_integration_s_callbacks_wait(client, app, wired, staff, receiver, admin_headers):
+    client.post("/open311/v2/requests.json", data=hotline_form(wired["api_key"]), content_type=FORM)
+    client.patch(f"/api/v1/integrations/{wired['id']}", json={"active": False}, headers=admin_headers)
+    assert deliver(app).claimed == 0
+    client.patch(f"/api/v1/integrations/{wired['id']}", json={"active": True}, headers=admin_headers)
+    assert deliver(app).counts == {"delivered": 1}
+
+
+def test_the_deliverer_command_sends_what_is_due(client, app, wired, staff, receiver):
+    client.post("/open311/v2/requests.json", data=hotline_form(wired["api_key"]), content_type=FORM)
+    result = app.test_cli_runner().invoke(args=["integrations", "callbacks", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "delivered 1" in result.output and len(receiver.events) == 1

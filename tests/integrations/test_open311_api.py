@@ -219,3 +219,26 @@ def test_points_come_back_in_the_datum_asked_for(client, hotline):
     assert baidu["coord_sys"] == "bd09"
     assert (baidu["lat"], baidu["long"]) == pytest.approx(from_wgs84(*IN_WEST, "bd09"), abs=1e-9)
     assert COMMUNITY
+
+
+def test_concurrent_retries_with_one_reference_create_one_report(app, hotline):
+    import threading
+
+    form = hotline_form(hotline["api_key"], external_id="12345-RACE")
+    barrier = threading.Barrier(6)
+    answers: list[tuple[int, str]] = []
+
+    def send() -> None:
+        with app.test_client() as own:
+            barrier.wait()
+            response = own.post("/open311/v2/requests.json", data=form, content_type=FORM)
+            answers.append((response.status_code, response.get_json()[0].get("service_request_id")))
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(status for status, _ in answers) == [200] * 5 + [201]
+    assert len({request_id for _, request_id in answers}) == 1
+    assert count_reports(app) == 1
