@@ -140,3 +140,16 @@ def test_unknown_datum_is_400_everywhere_and_changes_nothing(client, app, admin_
         assert row.on_duty and row.located_at == before and (row.lat, row.lon) == (38.48, 106.215)
         stored = db.session.get(Area, DISTRICT).geometry
         assert stored == small_map()["features"][0]["geometry"]
+
+
+def test_the_import_command_takes_the_datum_too(app, tmp_path):
+    drawn = tmp_path / "amap.geojson"
+    drawn.write_text(json.dumps(gcj_drawn_map()), encoding="utf-8")
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["areas", "import", str(drawn), "--coord-sys", "mars"])
+    assert refused.exit_code != 0
+    result = runner.invoke(args=["areas", "import", str(drawn), "--coord-sys", "gcj02"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        lon, lat = db.session.get(Area, DISTRICT).geometry["coordinates"][0][0]
+        assert metres((lat, lon), (38.45, 106.19)) < 0.05

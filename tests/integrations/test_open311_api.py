@@ -17,7 +17,7 @@ from app.reports.models import Report, ReportEvent
 from tests.images import jpeg_bytes
 from tests.integrations.conftest import hotline_form
 from tests.mapdata import COMMUNITY, GRID_EAST, GRID_WEST, IN_EAST, IN_WEST, OUTSIDE
-from tests.reports.conftest import act, count_reports
+from tests.reports.conftest import act, count_reports, stored_files
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -130,7 +130,10 @@ def test_a_key_files_only_inside_its_area(client, app, issue, mapped, staff):
     for outside in (IN_EAST, OUTSIDE):
         refused = post(client, hotline_form(west_only["api_key"], at=outside), content_type=FORM)
         assert refused.status_code == 403 and refused.get_json()[0]["code"] == 403
-    assert count_reports(app) == 1
+    with_photo = hotline_form(west_only["api_key"], at=IN_EAST)
+    with_photo["media"] = (io.BytesIO(jpeg_bytes(96, 72, seed=5)), "photo.jpg")
+    assert post(client, with_photo, content_type="multipart/form-data").status_code == 403
+    assert count_reports(app) == 1 and stored_files(app) == []  # the refused photo was not kept
 
 
 def test_posting_json_is_refused_in_open311_shape(client, hotline):
