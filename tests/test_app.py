@@ -1,6 +1,8 @@
 """App-wide behaviour: the error shape, the OpenAPI document, categories, config safety."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from app import create_app
@@ -31,6 +33,25 @@ def test_admin_adds_a_category_others_cannot(client, app):
     assert client.post("/api/v1/categories", json=body, headers=auth_headers(app, admin)).status_code == 409
     bad = client.post("/api/v1/categories", json={**body, "code": "Bad Code"}, headers=auth_headers(app, admin))
     assert bad.status_code == 400
+
+
+def test_two_admins_adding_the_same_category_at_once_get_one_201_and_one_409(app):
+    body = {"code": "fallen_tree", "name_zh": "树木倒伏", "name_en": "Fallen tree", "points": 6,
+            "accept_minutes": 30, "resolve_hours": 24}
+    admins = [make_user(app, "admin") for _ in range(2)]
+    start, statuses = threading.Barrier(2), []
+
+    def add(admin) -> None:
+        client = app.test_client()
+        start.wait()
+        statuses.append(client.post("/api/v1/categories", json=body, headers=auth_headers(app, admin)).status_code)
+
+    threads = [threading.Thread(target=add, args=(admin,)) for admin in admins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [201, 409]
 
 
 @pytest.mark.parametrize("method, path, status, code", [

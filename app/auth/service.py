@@ -14,7 +14,7 @@ from app.auth.passwords import hash_password, verify_password
 from app.common import clock
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from app.extensions import db
-from app.geo.models import Area, Level
+from app.geo.models import LEVEL_TEXT, Area, Level
 
 STAFF_ROLES = (Role.GRID_WORKER, Role.SECRETARY, Role.DISPATCHER, Role.DEPARTMENT, Role.ADMIN)
 # The level of area_code each role belongs to (admins belong to none).
@@ -220,7 +220,7 @@ def _add_user(user: User) -> None:
 def _require_area(code: str, level: Level) -> Area:
     area = db.session.get(Area, code)
     if area is None or area.level != level:
-        raise Unprocessable(f"'{code}' is not a known {level}.", code="unknown_area",
+        raise Unprocessable(f"没有编码为「{code}」的{LEVEL_TEXT.get(level, level)}。", code="unknown_area",
                             details={"area_code": code, "expected_level": str(level)})
     return area
 

@@ -259,7 +259,7 @@ def _features_error(bad: Sequence[_Problems], *, total: int) -> ValidationFailed
         for problems in bad[:MAX_LISTED_FEATURES]
     ]
     details = {"features": listed, "bad_features": len(bad), "total_features": total}
-    message = f"{len(bad)} of {total} features are invalid; nothing was imported."
+    message = f"{total}个要素中有{len(bad)}个无效，未导入任何内容。"
     return ValidationFailed(message, code="invalid_geojson", details=details)
 
 

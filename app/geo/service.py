@@ -297,7 +297,7 @@ def list_area_workers(*, actor: User, code: str) -> list[User]:
 def responsible_worker_for(
     area_chain: Sequence[Area], *, caseload_of: CaseloadCounter = no_caseload
 ) -> User | None:
-    """Assignment step 4: the responsible worker of the most specific grid in the chain.
+    """Assignment step 4 (docs/ARCHITECTURE.md): the responsible worker of the most specific grid in the chain.
 
     Among several responsible workers the one with the smaller open caseload wins, then the
     smaller id. No cap here: the report is queued with them and pushed anyway.

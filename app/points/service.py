@@ -52,7 +52,8 @@ def award_for_confirmation(*, report: Report) -> list[LedgerEntry]:
     reports = {hazard.id: hazard, **{dup.id: dup for dup in duplicates}}
     now = clock.utcnow()
     _lock_riders({award.rider_id for award in awards})
-    awards = rules.apply_daily_cap(awards, earned_today=_earned_today(
+    # Entries written by an earlier confirmation are in today's sum already: cap only the new ones.
+    awards = rules.apply_daily_cap(_not_yet_written(awards), earned_today=_earned_today(
         {award.rider_id for award in awards}, now))
     return _write(awards, reports=reports, at=now)
 
@@ -143,6 +144,16 @@ def _lock_riders(rider_ids: Iterable[int]) -> None:
         # NO KEY UPDATE: foreign-key checks from other inserts (reports, entries) are not blocked.
         db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id)
                            .with_for_update(key_share=True))
+
+
+def _not_yet_written(awards: Sequence[Award]) -> list[Award]:
+    """The awards whose (report, rider, reason) is not in the ledger yet, in their order."""
+    report_ids = sorted({award.report_id for award in awards if award.report_id is not None})
+    written = set(db.session.execute(
+        select(LedgerEntry.report_id, LedgerEntry.rider_id, LedgerEntry.reason)
+        .where(LedgerEntry.report_id.in_(report_ids))).all()) if report_ids else set()
+    return [award for award in awards
+            if (award.report_id, award.rider_id, award.reason.value) not in written]
 
 
 def _earned_today(rider_ids: Iterable[int], now: datetime) -> dict[int, int]:

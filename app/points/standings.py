@@ -128,10 +128,10 @@ def _area_of_scope(actor: User, scope: str, area_code: str | None) -> Area:
                                    details={"fields": {"area": ["这个范围必须指定区域。"]}})
     area = db.session.get(Area, area_code)
     if area is None:
-        raise Unprocessable(f"'{area_code}' is not a known area.", code="unknown_area",
+        raise Unprocessable(f"没有编码为「{area_code}」的区域。", code="unknown_area",
                             details={"area": area_code})
     if area.level != scope:
-        raise Unprocessable(f"'{area_code}' is a {area.level}, not a {scope}.",
+        raise Unprocessable(f"「{area_code}」的层级与排行范围不一致。",
                             code="area_level_mismatch",
                             details={"area": area_code, "level": area.level, "scope": scope})
     return area
