@@ -124,7 +124,7 @@ def submit_from_integration(*, source: IntegrationSource, fields: dict[str, Any]
     """A report an integration (the 12345 hotline) files: located, screened, routed like a rider's,
     earning nobody points; a retry with the same external_id gets the first report."""
     with reading_only():
-        earlier = _integration_report(source)
+        earlier = _integration_report(source, fields)
         if earlier is not None:
             return Submission(report=earlier, replayed=True)
         category = get_active_category(fields["category"])
@@ -139,7 +139,7 @@ def submit_from_integration(*, source: IntegrationSource, fields: dict[str, Any]
         except IntegrityError:
             # The same external_id won a race; answer with what it created.
             db.session.rollback()
-            earlier = _integration_report(source)
+            earlier = _integration_report(source, fields)
             if earlier is None:  # pragma: no cover - not a duplicate reference after all
                 raise
             return Submission(report=earlier, replayed=True)
@@ -148,11 +148,17 @@ def submit_from_integration(*, source: IntegrationSource, fields: dict[str, Any]
                       people=[around.candidate[0]] if around.candidate else [])
 
 
-def _integration_report(source: IntegrationSource) -> Report | None:
+def _integration_report(source: IntegrationSource, fields: dict[str, Any]) -> Report | None:
+    """The report filed earlier under this reference (None if none was); 422 if that request was a
+    different one (another service, point or description)."""
     if not source.external_id:
         return None
-    return db.session.scalar(select(Report).where(Report.integration_id == source.integration_id,
-                                                  Report.external_id == source.external_id))
+    report = db.session.scalar(select(Report).where(Report.integration_id == source.integration_id,
+                                                    Report.external_id == source.external_id))
+    if report is not None and (report.category_code, report.lat, report.lon, report.description) != (
+            fields["category"], fields["lat"], fields["lon"], fields.get("description")):
+        raise Unprocessable("这个 external_id 已用于另一条请求。", code="external_id_reused")
+    return report
 
 
 def _require_inside(chain: Sequence[Area], area_code: str) -> None:

@@ -79,6 +79,8 @@ def test_a_retried_post_with_the_same_reference_creates_one_report(client, app, 
     one = post(client, by_header, content_type=FORM, headers={"Idempotency-Key": "case-77"})
     two = post(client, by_header, content_type=FORM, headers={"Idempotency-Key": "case-77"})
     assert one.get_json() == two.get_json()
+    other = post(client, {**form, "description": "另一件事"}, content_type=FORM)
+    assert other.status_code == 400 and other.get_json()[0]["code"] == 400
     assert count_reports(app) == 2
 
 
