@@ -91,8 +91,8 @@ def _app_error(error: AppError) -> Response:
 @blp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
     status = 404 if error.code in (404, 405) else 400
-    if error.code == 413:
-        return render_error(_fmt(), 413, "上传的内容太大。")
+    if error.code in (413, 429):  # too large, too many: the client must change how it sends
+        return render_error(_fmt(), error.code, "上传的内容太大。" if error.code == 413 else "请求太频繁，请稍后再试。")
     return render_error(_fmt(), status, "找不到这个地址。" if status == 404 else "请求格式不正确。")
 
 

@@ -247,3 +247,13 @@ def test_concurrent_retries_with_one_reference_create_one_report(app, hotline):
     assert sorted(status for status, _ in answers) == [200] * 5 + [201]
     assert len({request_id for _, request_id in answers}) == 1
     assert count_reports(app) == 1
+
+
+def test_a_body_over_the_limit_is_413_in_open311_shape(client, app, hotline, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    form = hotline_form(hotline["api_key"])
+    form["media"] = (io.BytesIO(b"\xff" * 4096), "big.jpg")
+    response = post(client, form, fmt="xml", content_type="multipart/form-data")
+    assert response.status_code == 413 and response.mimetype == "text/xml"
+    assert ElementTree.fromstring(response.data).find("error/code").text == "413"
+    assert count_reports(app) == 0
