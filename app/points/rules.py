@@ -106,8 +106,8 @@ def confirmation_awards(*, hazard: Hazard, confirmations: Sequence[Confirmation]
     confirming: list[Award] = []
     for confirmation in confirmations:
         rider = confirmation.reporter_id
-        if rider == hazard.reporter_id:
-            continue  # confirming your own report is not a confirmation
+        if rider is None or rider == hazard.reporter_id:
+            continue  # an integration's report, or your own: not a rider's confirmation
         if rider in credited:
             delta, note = 0, REPEAT_CONFIRMATION_NOTE
         elif len(credited) >= CONFIRMATIONS_CREDITED:
