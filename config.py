@@ -83,6 +83,7 @@ class Config:
 
     # Integrations (Open311, status callbacks).
     OPEN311_PUBLIC_READ = os.environ.get("OPEN311_PUBLIC_READ", "").lower() in ("1", "true", "yes")
+    RATE_LIMIT_OPEN311 = os.environ.get("RATE_LIMIT_OPEN311", "60/minute;5000/day")  # posts per key
     CALLBACK_MAX_ATTEMPTS = _int("CALLBACK_MAX_ATTEMPTS", 10)
     CALLBACK_RETRY_BASE_SECONDS = _int("CALLBACK_RETRY_BASE_SECONDS", 30)  # doubles with each try
     CALLBACK_RETRY_MAX_SECONDS = _int("CALLBACK_RETRY_MAX_SECONDS", 3600)

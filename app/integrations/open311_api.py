@@ -5,17 +5,18 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request, url_for
+from flask_limiter.errors import RateLimitExceeded
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 from werkzeug.exceptions import HTTPException
 
 from app.common.uploads import upload_bytes
 from app.errors import AppError, NotFound, ValidationFailed
-from app.extensions import db
+from app.extensions import db, limiter
 from app.geo.schemas import CoordSysArgsSchema, PointInSchema
 from app.integrations import open311
 from app.integrations.models import Integration
 from app.integrations.open311_format import render, render_error
-from app.integrations.service import integration_for_key
+from app.integrations.service import hash_key, integration_for_key
 from app.photos.service import photo_limits, photo_store, photo_workers
 from app.reports import service as reports
 from app.reports.schemas import AwareDateTime
@@ -88,6 +89,7 @@ def _app_error(error: AppError) -> Response:
     return render_error(_fmt(), status, error.message)
 
 
+@blp.errorhandler(RateLimitExceeded)  # the app registers this class by its code, which comes first
 @blp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Response:
     status = 404 if error.code in (404, 405) else 400
@@ -189,7 +191,18 @@ def get_token(token: str, fmt: str) -> Response:
     return render(fmt, [open311.resolve_token(token=token)], root="service_requests", item="request")
 
 
+def _open311_limit() -> str:
+    return current_app.config["RATE_LIMIT_OPEN311"]
+
+
+def _key_bucket() -> str:
+    # Per key (hashed, so no key sits in the limiter's storage); keyless posts share the caller's address.
+    key = _api_key()
+    return f"open311:{hash_key(key)}" if key else f"open311-ip:{request.remote_addr}"
+
+
 @blp.route(f"/requests.{FMT}", methods=["POST"])
+@limiter.limit(_open311_limit, key_func=_key_bucket)
 def create_request(fmt: str) -> Response:
     """File a request with an integration's key: located, routed and followed like a rider's report."""
     if request.mimetype not in ("application/x-www-form-urlencoded", "multipart/form-data"):

@@ -257,3 +257,14 @@ def test_a_body_over_the_limit_is_413_in_open311_shape(client, app, hotline, mon
     assert response.status_code == 413 and response.mimetype == "text/xml"
     assert ElementTree.fromstring(response.data).find("error/code").text == "413"
     assert count_reports(app) == 0
+
+
+def test_posts_are_rate_limited_per_key_in_open311_shape(client, app, hotline, issue, monkeypatch):
+    monkeypatch.setitem(app.config, "RATE_LIMIT_OPEN311", "2/minute")
+    for _ in range(2):
+        assert post(client, hotline_form(hotline["api_key"]), content_type=FORM).status_code == 201
+    limited = post(client, hotline_form(hotline["api_key"]), content_type=FORM)
+    assert limited.status_code == 429 and limited.get_json()[0]["code"] == 429
+    other_key = issue(name="另一条热线")["api_key"]
+    assert post(client, hotline_form(other_key), content_type=FORM).status_code == 201
+    assert count_reports(app) == 3
