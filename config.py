@@ -125,6 +125,13 @@ class Config:
     WECHAT_TEMPLATE_STATUS = os.environ.get("WECHAT_TEMPLATE_STATUS", "")
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # links, OAuth redirect
     NOTIFICATIONS_DELIVER_INTERVAL_SECONDS = _int("NOTIFICATIONS_DELIVER_INTERVAL_SECONDS", 0)  # >0: in-process
+    # Integrations (Open311, status callbacks).
+    OPEN311_PUBLIC_READ = os.environ.get("OPEN311_PUBLIC_READ", "").lower() in ("1", "true", "yes")
+    RATE_LIMIT_OPEN311 = os.environ.get("RATE_LIMIT_OPEN311", "60/minute;5000/day")  # posts per key
+    CALLBACK_MAX_ATTEMPTS = _int("CALLBACK_MAX_ATTEMPTS", 10)
+    CALLBACK_RETRY_BASE_SECONDS = _int("CALLBACK_RETRY_BASE_SECONDS", 30)  # doubles with each try
+    CALLBACK_RETRY_MAX_SECONDS = _int("CALLBACK_RETRY_MAX_SECONDS", 3600)
+    CALLBACK_TIMEOUT_SECONDS = _int("CALLBACK_TIMEOUT_SECONDS", 10)
 
     API_TITLE = "GridSnap API"
     API_VERSION = "v1"

@@ -25,11 +25,13 @@ BLUEPRINTS: tuple[str, ...] = (
     "app.notifications.api:blp",
     "app.points.api:blp",
     "app.stats.api:blp",
+    "app.integrations.api:blp",
 )
 # Plain Flask blueprints that serve pages and static files (not part of the OpenAPI document).
 PAGES: tuple[str, ...] = (
     "app.web:blp",
     "app.console:blp",
+    "app.integrations.open311_api:blp",  # Open311 GeoReport v2: JSON and XML, its own error shape
 )
 
 

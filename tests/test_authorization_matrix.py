@@ -160,6 +160,22 @@ def _photo(ctx: Ctx, role: str, relation: str) -> Call:
         return Call(photo_url(key))
 
 
+def _integration(ctx: Ctx, role: str, relation: str) -> Call:
+    """PATCH a fresh integration of the relation's district."""
+    from app.integrations import service as integrations
+
+    side = ctx.world.side(relation)
+    with ctx.app.app_context():
+        issued = integrations.create_integration(actor=ctx.world.actor("admin"), name="12345热线",
+                                                 area_code=side.district)
+        integration_id = issued.integration.id
+    return Call(f"/api/v1/integrations/{integration_id}", json={"active": True})
+
+
+OPEN311 = "/open311/v2"
+NOBODY = frozenset()  # Open311 reads and posts answer to an integration key, never to a login
+
+
 def _department(ctx: Ctx, relation: str) -> dict[str, int]:
     return {"department_id": ctx.world.own.people["department"].id}
 
@@ -235,6 +251,23 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                           other=only(ADMIN)),
     ("GET", "/api/v1/stats/workers"): Entry(only(SECRETARY, DISPATCHER, ADMIN),
                                             in_area("/api/v1/stats/workers"), other=only(ADMIN)),
+    # --- integrations (admin) and Open311 (by integration key, not by login) --------------------------
+    ("POST", "/api/v1/integrations"): Entry(only(ADMIN), static("/api/v1/integrations", json={})),
+    ("GET", "/api/v1/integrations"): Entry(only(ADMIN), static("/api/v1/integrations")),
+    ("PATCH", "/api/v1/integrations/<int:integration_id>"): Entry(only(ADMIN), _integration),
+    ("GET", OPEN311 + "/discovery.<any(json, xml):fmt>"): Entry(ANYONE, static(OPEN311 + "/discovery.json")),
+    ("GET", OPEN311 + "/services.<any(json, xml):fmt>"): Entry(ANYONE, static(OPEN311 + "/services.json")),
+    ("GET", OPEN311 + "/services/<string:code>.<any(json, xml):fmt>"): Entry(
+        ANYONE, static(OPEN311 + "/services/garbage.json")),
+    ("GET", OPEN311 + "/requests.<any(json, xml):fmt>"): Entry(NOBODY, static(OPEN311 + "/requests.json")),
+    ("POST", OPEN311 + "/requests.<any(json, xml):fmt>"): Entry(NOBODY, static(OPEN311 + "/requests.json",
+                                                                               data={})),
+    ("GET", OPEN311 + "/requests/<string:request_id>.<any(json, xml):fmt>"): Entry(
+        NOBODY, static(OPEN311 + "/requests/1.json")),
+    ("GET", OPEN311 + "/tokens/<string:token>.<any(json, xml):fmt>"): Entry(
+        NOBODY, static(OPEN311 + "/tokens/x.json")),
+    **{(method, OPEN311 + "/<path:anything>"): Entry(NOBODY, static(OPEN311 + "/nothing.json"))
+       for method in ("GET", "POST", "PUT", "PATCH", "DELETE")},
     # --- reports: read and act -----------------------------------------------------------------------
     ("GET", "/api/v1/reports/<int:report_id>/deliveries"): Entry(
         only(SECRETARY, DISPATCHER, ADMIN), _report_path("deliveries"), other=only(ADMIN)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask import current_app, request
@@ -12,13 +13,15 @@ from app.auth.models import Role
 from app.common.auth import roles_required
 from app.common.pagination import paginate
 from app.errors import ValidationFailed
-from app.geo import presence, service
+from app.geo import datums, presence, service
+from app.geo.models import Area
 from app.geo.schemas import (
     AreaDetailSchema,
     AreaFilterSchema,
     AreaPageSchema,
     AreaWorkersInSchema,
     AreaWorkersSchema,
+    CoordSysArgsSchema,
     DutyInSchema,
     ImportResultSchema,
     LocateArgsSchema,
@@ -65,11 +68,13 @@ def _fresh_minutes() -> int:
 
 @blp.route("/areas/import", methods=["POST"])
 @roles_required(Role.ADMIN)
+@blp.arguments(CoordSysArgsSchema, location="query")
 @blp.doc(requestBody=IMPORT_BODY)
 @blp.response(200, ImportResultSchema)
-def import_areas():
-    """Import a GeoJSON FeatureCollection of areas; all-or-nothing, re-import changes nothing."""
-    return service.import_areas(source=_uploaded_map())
+def import_areas(args: dict[str, str]):
+    """Import a GeoJSON FeatureCollection of areas (`?coord_sys=gcj02` for maps drawn on AMap);
+    all-or-nothing, re-import changes nothing."""
+    return service.import_areas(source=_uploaded_map(), coord_sys=args["coord_sys"])
 
 
 @blp.route("/areas", methods=["GET"])
@@ -86,17 +91,31 @@ def list_areas(args: dict[str, Any]):
 @roles_required()
 @blp.arguments(LocateArgsSchema, location="query")
 @blp.response(200, LocateSchema)
-def locate(args: dict[str, float]):
-    """The areas containing a point, most specific first; an empty list when none does."""
-    return {"areas": service.locate(lat=args["lat"], lon=args["lon"])}
+def locate(args: dict[str, Any]):
+    """The areas containing a point (in `coord_sys`), most specific first; [] when none does."""
+    return {"areas": service.locate(lat=args["lat"], lon=args["lon"]), "coord_sys": args["coord_sys"]}
 
 
 @blp.route("/areas/<string:code>", methods=["GET"])
 @roles_required()
+@blp.arguments(CoordSysArgsSchema, location="query")
 @blp.response(200, AreaDetailSchema)
-def get_area(code: str):
-    """One area with its GeoJSON geometry."""
-    return service.get_area(code=code)
+def get_area(args: dict[str, str], code: str):
+    """One area with its GeoJSON geometry, in `?coord_sys=` (default WGS-84)."""
+    return _area_in(service.get_area(code=code), args["coord_sys"])
+
+
+def _area_in(area: Area, coord_sys: str) -> dict[str, Any]:
+    geometry = area.geometry
+    if geometry is not None:
+        geometry = datums.geometry_from_wgs84(geometry, coord_sys)
+    data = {"code": area.code, "name": area.name, "level": area.level,
+            "parent_code": area.parent_code, "geometry": geometry, "bbox": None, "coord_sys": coord_sys}
+    if area.min_lon is not None:
+        corners = [datums.from_wgs84(lat, lon, coord_sys)
+                   for lat, lon in ((area.min_lat, area.min_lon), (area.max_lat, area.max_lon))]
+        data["bbox"] = [corners[0][1], corners[0][0], corners[1][1], corners[1][0]]
+    return data
 
 
 @blp.route("/areas/<string:code>/workers", methods=["GET"])
@@ -119,10 +138,12 @@ def set_area_workers(form: dict[str, list[int]], code: str):
 
 @blp.route("/me/duty", methods=["GET"])
 @roles_required(Role.GRID_WORKER)
+@blp.arguments(CoordSysArgsSchema, location="query")
 @blp.response(200, PresenceSchema)
-def get_duty():
-    """Your duty state and last position."""
-    return presence.get_presence(worker=current_user, fresh_minutes=_fresh_minutes())
+def get_duty(args: dict[str, str]):
+    """Your duty state and last position (in `?coord_sys=`)."""
+    state = presence.get_presence(worker=current_user, fresh_minutes=_fresh_minutes())
+    return _presence_in(state, args["coord_sys"])
 
 
 @blp.route("/me/duty", methods=["PUT"])
@@ -130,8 +151,10 @@ def get_duty():
 @blp.arguments(DutyInSchema)
 @blp.response(200, PresenceSchema)
 def set_duty(form: dict[str, Any]):
-    """Go on duty (with your position) or off duty (your position is forgotten)."""
-    return presence.set_duty(worker=current_user, fresh_minutes=_fresh_minutes(), **form)
+    """Go on duty (with your position, in `coord_sys`) or off duty (your position is forgotten)."""
+    coord_sys = form.pop("coord_sys")
+    state = presence.set_duty(worker=current_user, fresh_minutes=_fresh_minutes(), **form)
+    return _presence_in(state, coord_sys)
 
 
 @blp.route("/me/location", methods=["POST"])
@@ -139,5 +162,11 @@ def set_duty(form: dict[str, Any]):
 @blp.arguments(LocationInSchema)
 @blp.response(200, PresenceSchema)
 def record_location(form: dict[str, Any]):
-    """Send your current position while on duty (only the latest is kept)."""
-    return presence.record_location(worker=current_user, fresh_minutes=_fresh_minutes(), **form)
+    """Send your current position (in `coord_sys`) while on duty (only the latest is kept)."""
+    coord_sys = form.pop("coord_sys")
+    state = presence.record_location(worker=current_user, fresh_minutes=_fresh_minutes(), **form)
+    return _presence_in(state, coord_sys)
+
+
+def _presence_in(state: presence.Presence, coord_sys: str) -> dict[str, Any]:
+    return datums.point_fields_from_wgs84(dataclasses.asdict(state), coord_sys)

@@ -2,17 +2,48 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, fields, post_load, validate
 
 from app.common.fields import Id
 from app.common.pagination import PageArgsSchema, page_schema
-from app.geo.models import Area, Level
+from app.geo.datums import COORD_SYSTEMS, CoordSys, to_wgs84
+from app.geo.models import Level
 from app.geo.service import MAX_WORKERS_PER_AREA
 
 LEVELS = [level.value for level in Level]
 LAT = fields.Float(required=True, validate=validate.Range(-90, 90))
 LON = fields.Float(required=True, validate=validate.Range(-180, 180))
 ACCURACY = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 100_000))
+
+COORD_SYS_DOC = ("Datum of lat/lon: wgs84 (GNSS, browsers, EXIF), gcj02 (WeChat, AMap, Tencent) "
+                 "or bd09 (Baidu)")
+
+
+def coord_sys_field() -> fields.String:
+    """The `coord_sys` parameter: which datum a point comes in or goes out in (default WGS-84)."""
+    return fields.String(load_default=CoordSys.WGS84.value, validate=validate.OneOf(COORD_SYSTEMS),
+                         metadata={"description": COORD_SYS_DOC, "enum": list(COORD_SYSTEMS)})
+
+
+class CoordSysArgsSchema(Schema):
+    """`?coord_sys=`: the datum the answer's points and geometries are given in."""
+
+    coord_sys = coord_sys_field()
+
+
+class PointInSchema(Schema):
+    """A body or query whose `lat`/`lon` come in `coord_sys`: loaded as WGS-84, which is all that is
+    stored and compared; `coord_sys` stays in the loaded data for the answer."""
+
+    coord_sys = coord_sys_field()
+
+    @post_load
+    def _to_wgs84(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if data.get("lat") is not None and data.get("lon") is not None:
+            data["lat"], data["lon"] = to_wgs84(data["lat"], data["lon"], data["coord_sys"])
+        return data
 
 
 class AreaSchema(Schema):
@@ -26,12 +57,9 @@ class AreaDetailSchema(AreaSchema):
     geometry = fields.Dict(
         allow_none=True, metadata={"description": "GeoJSON Polygon/MultiPolygon"}
     )
-    bbox = fields.Method("_bbox", metadata={"description": "[min_lon, min_lat, max_lon, max_lat]"})
-
-    def _bbox(self, area: Area) -> list[float] | None:
-        if area.min_lon is None:
-            return None
-        return [area.min_lon, area.min_lat, area.max_lon, area.max_lat]
+    bbox = fields.List(fields.Float(), allow_none=True,
+                       metadata={"description": "[min_lon, min_lat, max_lon, max_lat]"})
+    coord_sys = fields.String(metadata={"description": "Datum of geometry and bbox in this answer"})
 
 
 class AreaFilterSchema(PageArgsSchema):
@@ -39,13 +67,14 @@ class AreaFilterSchema(PageArgsSchema):
     parent = fields.String(validate=validate.Length(1, 32))
 
 
-class LocateArgsSchema(Schema):
+class LocateArgsSchema(PointInSchema):
     lat = LAT
     lon = LON
 
 
 class LocateSchema(Schema):
     areas = fields.List(fields.Nested(AreaSchema))
+    coord_sys = fields.String(metadata={"description": "Datum the request's point was given in"})
 
 
 class ImportResultSchema(Schema):
@@ -73,14 +102,14 @@ class AreaWorkersSchema(Schema):
     workers = fields.List(fields.Nested(WorkerSchema))
 
 
-class DutyInSchema(Schema):
+class DutyInSchema(PointInSchema):
     on_duty = fields.Boolean(required=True)
     lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     accuracy_m = ACCURACY
 
 
-class LocationInSchema(Schema):
+class LocationInSchema(PointInSchema):
     lat = LAT
     lon = LON
     accuracy_m = ACCURACY
@@ -94,6 +123,7 @@ class PresenceSchema(Schema):
     located_at = fields.DateTime(allow_none=True)
     fresh_until = fields.DateTime(allow_none=True)
     fresh = fields.Boolean(metadata={"description": "Counts as present for assignment"})
+    coord_sys = fields.String(metadata={"description": "Datum of lat/lon in this answer"})
 
 
 AreaPageSchema = page_schema(AreaSchema, "AreaPage")

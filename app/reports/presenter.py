@@ -12,6 +12,7 @@ from app.auth.privacy import shown_name
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area
+from app.integrations.models import Integration
 from app.photos.service import photo_url
 from app.reports.models import Report, ReportEvent, ReportPhoto
 from app.reports.workflow import actions_for
@@ -39,10 +40,20 @@ def present_reports(reports: Sequence[Report], *, viewer: User | None = None,
     people = _people({i for r in reports for i in (r.reporter_id, r.assigned_to_id, r.department_id)},
                      loaded=loaded_people)
     chains = geo.area_chains(codes={r.area_code for r in reports if r.area_code}, loaded=loaded_areas)
+    sources = _sources({r.integration_id for r in reports if r.integration_id})
     original_ids = {r.duplicate_of_id for r in reports if r.duplicate_of_id}
     originals = dict(db.session.execute(select(Report.id, Report.status).where(
         Report.id.in_(original_ids))).all()) if original_ids else {}
-    return [_present(r, viewer, people, chains, originals) for r in reports]
+    return [_present(r, viewer, people, chains, originals) | {"source": sources.get(r.integration_id, "app")}
+            for r in reports]
+
+
+def _sources(integration_ids: set[int]) -> dict[int | None, str]:
+    """Names of the integrations that filed reports ("app": a rider, through the app)."""
+    if not integration_ids:
+        return {}
+    return dict(db.session.execute(select(Integration.id, Integration.name)
+                                   .where(Integration.id.in_(integration_ids))).all())
 
 
 def _present(report: Report, viewer: User | None, people: dict[int, User],
@@ -60,6 +71,7 @@ def _present(report: Report, viewer: User | None, people: dict[int, User],
         "photos": [_photo(p) for p in report.photos if p.kind == "report"],
         "flags": list(report.flags or []), "duplicate_of": report.duplicate_of_id,
         "rating": report.rating, "created_at": report.created_at, "updated_at": report.updated_at,
+        "coord_sys": "wgs84",  # as stored; the API's edge converts to what the request asked for
     }
     if report.duplicate_of_id:
         status = originals.get(report.duplicate_of_id)

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, post_load, validate
 from app.common import clock
 from app.common.fields import Id
 from app.common.pagination import PageArgsSchema, page_schema
-from app.geo.schemas import AreaSchema
+from app.geo.schemas import AreaSchema, PointInSchema, coord_sys_field
 from app.reports.models import Status
 from app.reports.screening import FLAGS
 
@@ -22,8 +22,8 @@ class AwareDateTime(fields.DateTime):
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.CHINA_TZ)
 
 
-class ReportFormSchema(Schema):
-    """The multipart text fields of a new report."""
+class ReportFormSchema(PointInSchema):
+    """The multipart text fields of a new report (lat/lon in `coord_sys`, loaded as WGS-84)."""
 
     category = fields.String(required=True, validate=validate.Length(1, 40))
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
@@ -61,6 +61,7 @@ class ReportFilterSchema(PageArgsSchema):
     flag = fields.String(validate=validate.OneOf(FLAGS), metadata={"description": "Only reports with this flag."})
     overdue = fields.Boolean(load_default=False,
                              metadata={"description": "Only dispatched reports past their deadline."})
+    coord_sys = coord_sys_field()
 
 
 class PersonSchema(Schema):
@@ -118,6 +119,8 @@ class ReportSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     timeline = fields.List(fields.Nested(EventSchema))
+    coord_sys = fields.String(metadata={"description": "Datum of lat/lon in this answer"})
+    source = fields.String(metadata={"description": "\"app\" (a rider), or the integration that filed it"})
 
 
 ReportPageSchema = page_schema(ReportSchema, "ReportPage")

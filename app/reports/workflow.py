@@ -154,6 +154,8 @@ def transition(*, report_id: int, action: Action, actor: User | None, note: str 
     db.session.flush()
     for effect in rule.effects:
         effect(report=report, event=event, actor=actor)
+    if report.integration_id is not None:  # whatever the change, the filing integration hears of it
+        effects.call_back_integration(report=report, event=event, actor=actor)
     return report
 
 
@@ -171,11 +173,12 @@ def check_allowed(*, report_id: int, action: Action, actor: User | None,
     return report
 
 
-def record_submission(*, report: Report, actor: User) -> ReportEvent:
-    """The first event of every timeline: the rider's submission (written by the caller's next
-    flush, together with what routing writes)."""
+def record_submission(*, report: Report, actor: User | None, note: str | None = None) -> ReportEvent:
+    """The first event of every timeline: the rider's submission, or an integration's (actor None)
+    (written by the caller's next flush, together with what routing writes)."""
     event = ReportEvent(report_id=report.id, action="submit", from_status=None,
-                        to_status=Status.SUBMITTED, actor_id=actor.id, at=clock.utcnow())
+                        to_status=Status.SUBMITTED, actor_id=actor.id if actor else None, note=note,
+                        at=clock.utcnow())
     db.session.add(event)
     return event
 
