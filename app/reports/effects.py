@@ -12,13 +12,7 @@ from app.categories.models import Category
 from app.extensions import db
 from app.notifications import service as notifications
 from app.points import service as points
-from app.reports.models import Report, ReportEvent, Status
-
-STATUS_TEXT = {
-    Status.SUBMITTED: "已提交", Status.ASSIGNED: "已派给网格员", Status.ACCEPTED: "网格员已接单",
-    Status.ESCALATED: "已上报区指挥中心", Status.DISPATCHED: "已派至职能部门", Status.RESOLVED: "已处置",
-    Status.CLOSED: "已办结", Status.REJECTED: "未受理",
-}
+from app.reports.models import STATUS_TEXT, Report, ReportEvent, Status
 
 
 def _category_name(report: Report) -> str:

@@ -34,6 +34,13 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
+# Each status as the people who follow a report read it (notifications, the API's status_text, pages).
+STATUS_TEXT: dict[str, str] = {
+    Status.SUBMITTED: "已提交", Status.ASSIGNED: "已派给网格员", Status.ACCEPTED: "网格员已接单",
+    Status.ESCALATED: "已上报区指挥中心", Status.DISPATCHED: "已派至职能部门", Status.RESOLVED: "已处置",
+    Status.CLOSED: "已办结", Status.REJECTED: "未受理",
+}
+
 OPEN_STATUSES = (Status.SUBMITTED, Status.ASSIGNED, Status.ACCEPTED, Status.ESCALATED,
                  Status.DISPATCHED)
 

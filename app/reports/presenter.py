@@ -12,7 +12,7 @@ from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area
 from app.photos.service import photo_url
-from app.reports.models import Report, ReportEvent, ReportPhoto
+from app.reports.models import STATUS_TEXT, Report, ReportEvent, ReportPhoto
 from app.reports.workflow import actions_for
 
 
@@ -47,7 +47,8 @@ def present_reports(reports: Sequence[Report], *, viewer: User | None = None,
 def _present(report: Report, viewer: User | None, people: dict[int, User],
              chains: dict[str, list[Any]], originals: dict[int, str]) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": report.id, "status": report.status, "category": report.category_code,
+        "id": report.id, "status": report.status, "status_text": STATUS_TEXT.get(report.status, report.status),
+        "category": report.category_code,
         "lat": report.lat, "lon": report.lon, "description": report.description,
         "address": report.address, "captured_at": report.captured_at,
         "area": chains.get(report.area_code, []) if report.area_code else [],
@@ -75,6 +76,7 @@ def _timeline(report: Report) -> list[dict[str, Any]]:
     photos = {p.id: p for p in report.photos}
     return [{
         "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
+        "to_status_text": STATUS_TEXT.get(e.to_status, e.to_status),
         "actor": _actor(actors.get(e.actor_id)), "note": e.note, "at": e.at,
         "photo": _photo(photos[e.photo_id]) if e.photo_id in photos else None,
     } for e in events]
