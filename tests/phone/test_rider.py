@@ -1,6 +1,8 @@
 """A rider on a phone: log in, 上报 with a photo where the phone is, and offline: kept, then sent once."""
 from __future__ import annotations
 
+import socket
+
 import pytest
 from sqlalchemy import select
 
@@ -16,6 +18,34 @@ def stored_reports(app) -> list[Report]:
             _ = report.photos
         db.session.expunge_all()
         return reports
+
+
+def lose_first_answer(app, monkeypatch) -> list[str]:
+    """The server handles the first report POST in full, then the connection drops before its answer
+    (a phone losing signal in a stairwell). Gives the Idempotency-Keys of the POSTs as they come."""
+    real, posts = app.wsgi_app, []
+
+    def dropping(environ, start_response):  # type: ignore[no-untyped-def]
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/api/v1/reports":
+            posts.append(environ.get("HTTP_IDEMPOTENCY_KEY"))
+            if len(posts) == 1:
+                answer = real(environ, lambda *args: None)
+                answer.close()  # handled and committed; the answer is thrown away
+                environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+                return []
+        return real(environ, start_response)
+
+    monkeypatch.setattr(app, "wsgi_app", dropping)
+    return posts
+
+
+def wait_until(condition, page, seconds: float = 10) -> None:
+    """Poll a condition on the server's side (the database) while the page runs."""
+    for _ in range(int(seconds * 10)):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("the server never got there")
 
 
 def fill_report(page, *, seed: int) -> None:
@@ -45,3 +75,36 @@ def report_status_text(report: Report) -> str:
     from app.reports.models import STATUS_TEXT
 
     return STATUS_TEXT[report.status]
+
+
+def test_offline_report_is_kept_across_a_reload_and_arrives_exactly_once(phone, phone_context, app, world,
+                                                                          monkeypatch):
+    page = phone
+    log_in(page, world["rider"])
+    page.wait_for_function("navigator.serviceWorker.controller !== null")  # the shell is cached
+
+    phone_context.set_offline(True)
+    fill_report(page, seed=2)
+    page.get_by_role("button", name="上报").tap()
+    page.wait_for_selector("text=这条上报已保存在手机上")
+    page.reload()  # offline: the shell comes from the service worker, the report from IndexedDB
+    page.get_by_role("link", name="记录").tap()
+    page.wait_for_selector("#outbox >> text=等待发送（1）")
+    assert stored_reports(app) == []
+
+    # Back online, the first try reaches the server but its answer is lost on the way back:
+    # the phone keeps the report and sends it again with the same Idempotency-Key.
+    posts = lose_first_answer(app, monkeypatch)
+    phone_context.set_offline(False)
+    wait_until(lambda: len(stored_reports(app)) == 1, page)  # stored, but the phone does not know it
+    assert page.locator("#outbox .ph-item").count() == 1
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # the next retry, without waiting for its timer
+    page.wait_for_selector("#outbox", state="detached")
+    page.wait_for_selector("#reports .ph-card")
+
+    [report] = stored_reports(app)
+    assert len(posts) == 2 and posts[0] == posts[1]
+    assert (report.lat, report.lon) == pytest.approx(PHONE_AT)
+    page.reload()
+    page.wait_for_selector("#reports .ph-card")
+    assert len(stored_reports(app)) == 1 and page.locator("#outbox").count() == 0

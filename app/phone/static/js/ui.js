@@ -63,7 +63,7 @@ export function flash(text, kind = 'ok') {
 }
 
 const CHINA = new Intl.DateTimeFormat('zh-CN', {
-  timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false,
+  timeZone: 'Asia/Shanghai', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false,
 });
 
 export function chinaTime(iso) {
