@@ -5,6 +5,7 @@ import { accountScreen, loginScreen, registerScreen } from './account.js';
 import { Live } from './live.js';
 import { disablePush, enablePush, pushSupported, renewPush } from './push.js';
 import { openOutbox, WAITING } from './queue.js';
+import { categories } from './reports.js';
 import { boardScreen, mineScreen, pointsScreen, reportScreen, riderReport, sendReport } from './rider.js';
 import { chinaTime, flash, h, show } from './ui.js';
 import { keepSendingLocation, tasksScreen, workerReport } from './worker.js';
@@ -38,9 +39,10 @@ function drawTabs(role, current) {
   }, text)));
 }
 
-function loggedIn(user) {
+async function loggedIn(user) {
   app.user = user;
   app.message = null;
+  await categories().catch(() => {}); // names for every list; kept for offline use
   startServices();
   const target = '#/' + ((SCREENS[user.role] || {}).home || 'account');
   if (location.hash === target) route();
@@ -167,6 +169,7 @@ async function start() {
   if (current) {
     app.user = current.user;
     await refreshProfile();
+    await categories().catch(() => {});
     if (app.user) startServices();
   }
   route();
