@@ -5,13 +5,17 @@ import { badge, chinaTime, flash, h, show } from './ui.js';
 
 const CATEGORIES_KEY = 'gridsnap.categories';
 
+let fetched = null; // once per page load: categories change rarely
+
 // Categories from the API; the last list fetched is kept so a rider can report offline.
 export async function categories() {
   try {
-    const list = await api('/categories', { auth: false });
+    fetched = fetched || api('/categories', { auth: false });
+    const list = await fetched;
     localStorage.setItem(CATEGORIES_KEY, JSON.stringify(list));
     return list;
   } catch (error) {
+    fetched = null;
     const kept = JSON.parse(localStorage.getItem(CATEGORIES_KEY) || 'null');
     if (kept) return kept;
     throw error;
