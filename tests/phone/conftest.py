@@ -1,6 +1,7 @@
 """Fixtures for the phone app: a mapped community with a rider and a grid worker, and a logged-in phone."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -12,6 +13,31 @@ from tests.mapdata import COMMUNITY, load_small_map
 
 # Where the phone_context fixture puts the phone (Yinchuan).
 PHONE_AT = (38.4872, 106.2309)
+
+
+@pytest.fixture(autouse=True)
+def short_streams(app, monkeypatch):
+    """Event streams end within seconds here (the app reconnects and catches up, as a phone does
+    when a stream ends), and every stream a test opened has ended before the database is cleaned."""
+    from app.notifications import api as notifications_api
+
+    monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 3)
+    monkeypatch.setitem(app.config, "SSE_HEARTBEAT_SECONDS", 1)
+    real, open_streams = getattr(notifications_api, "event_stream", None), []
+
+    def tracked(**kwargs):  # type: ignore[no-untyped-def]
+        open_streams.append(kwargs["user_id"])
+        try:
+            yield from real(**kwargs)
+        finally:
+            open_streams.pop()
+
+    if real is not None:
+        monkeypatch.setattr(notifications_api, "event_stream", tracked)
+    yield
+    deadline = time.monotonic() + 10
+    while open_streams and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import { accessToken, api } from './api.js';
 
 const KINDS = ['assigned', 'status_changed', 'escalated', 'dispatched', 'deadline_missed', 'resolution', 'report'];
 const KEEP = 50;
-const RECONNECT_MS = 3000;
+const RECONNECT_MS = 1000; // after a stream ends (every few minutes) or drops
 
 export class Live {
   constructor(userId) {

@@ -24,6 +24,9 @@ const TABS = {
   grid_worker: [['tasks', '任务'], ['notices', '消息'], ['account', '我的']],
 };
 
+// Screens under a tab light that tab.
+const TAB_OF = { report: 'mine', board: 'points', task: 'tasks', open: 'notices' };
+
 function parseHash() {
   const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
   const [name, arg] = path.split('/');
@@ -65,7 +68,7 @@ async function route() {
   if (!screens) { notForPhone(); return; }
   const screen = screens[name] || screens[screens.home];
   back.href = app.user.role === 'rider' ? (name === 'board' ? '#/points' : '#/mine') : '#/tasks';
-  drawTabs(app.user.role, screens[name] ? name : screens.home);
+  drawTabs(app.user.role, TAB_OF[name] || (screens[name] ? name : screens.home));
   const leave = await screen(app, name === 'board' ? { period: arg || 'month' } : { id: arg, query });
   if (typeof leave === 'function') app.leave = leave;
 }

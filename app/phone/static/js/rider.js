@@ -35,10 +35,12 @@ function categoryPicker(list) {
 }
 
 function photoPicker() {
-  const input = h('input', { class: 'gs-input', id: 'f-photos', type: 'file', name: 'photos', accept: 'image/*',
+  const input = h('input', { class: 'ph-file', id: 'f-photos', type: 'file', name: 'photos', accept: 'image/*',
     capture: 'environment', multiple: true });
   const previews = h('div', { class: 'ph-thumbs' });
+  const button = h('label', { for: 'f-photos', class: 'gs-btn gs-btn--block ph-camera' }, '拍照或选照片');
   input.addEventListener('change', () => {
+    button.textContent = input.files.length ? `已选 ${input.files.length} 张，点此重选` : '拍照或选照片';
     previews.replaceChildren(...Array.from(input.files).slice(0, MAX_PHOTOS).map((file) => {
       const image = h('img', { alt: '已选照片' });
       image.src = URL.createObjectURL(file);
@@ -47,7 +49,7 @@ function photoPicker() {
     }));
   });
   return h('div', { class: 'gs-field', 'data-field': 'photos' },
-    h('label', { for: 'f-photos', class: 'gs-btn gs-btn--block ph-camera' }, '📷 拍照或选照片'), input, previews,
+    button, input, previews,
     h('div', { class: 'gs-hint' }, `1 到 ${MAX_PHOTOS} 张；上传前在手机上压缩，省流量。`));
 }
 

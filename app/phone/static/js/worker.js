@@ -92,8 +92,9 @@ function resolveForm(report) {
   const form = h('form', { class: 'gs-card ph-form', novalidate: true },
     h('h2', null, '处置完成'),
     h('div', { class: 'gs-field', 'data-field': 'photo' },
-      h('label', { for: 'f-after', class: 'gs-btn gs-btn--block ph-camera' }, '📷 拍处置后照片'),
-      h('input', { class: 'gs-input', id: 'f-after', type: 'file', name: 'photo', accept: 'image/*', capture: 'environment' })),
+      h('label', { for: 'f-after', class: 'gs-btn gs-btn--block ph-camera' }, '拍处置后照片'),
+      h('input', { class: 'ph-file', id: 'f-after', type: 'file', name: 'photo', accept: 'image/*', capture: 'environment',
+        onchange: (event) => { event.target.previousSibling.textContent = '已拍 1 张，点此重拍'; } })),
     field('处置说明', h('textarea', { class: 'gs-input', name: 'note', maxlength: 500, placeholder: '做了什么' })),
     h('button', { class: 'gs-btn gs-btn--primary gs-btn--block', type: 'submit' }, '提交处置结果'));
   form.addEventListener('submit', async (event) => {
@@ -130,17 +131,17 @@ function actionsFor(app, report) {
     nodes.push(accept);
   }
   if (report.actions.includes('resolve')) nodes.push(resolveForm(report));
+  const name = `${categoryName(report.category)} ${report.address || ''}`.trim();
+  nodes.push(h('section', { class: 'gs-card ph-nav' }, h('h2', null, '导航到现场'),
+    report.distance_m ? h('p', { class: 'gs-muted' }, `派单时距您约 ${Math.round(report.distance_m)} 米`) : null,
+    navigationLinks({ lat: report.lat, lon: report.lon, name }).map((link) => h('a', {
+      class: 'gs-btn gs-btn--block', href: link.href, 'data-app': link.app, rel: 'noopener' }, link.text))));
   if (report.actions.includes('decline')) {
     nodes.push(reasonForm('退回', '退回，派给别人', '例如：不在我的网格', post('decline')));
   }
   if (report.actions.includes('escalate')) {
     nodes.push(reasonForm('上报区指挥中心', '上报指挥中心', '例如：需要供电所处理', post('escalate')));
   }
-  const name = `${categoryName(report.category)} ${report.address || ''}`.trim();
-  nodes.push(h('section', { class: 'gs-card ph-nav' }, h('h2', null, '导航到现场'),
-    report.distance_m ? h('p', { class: 'gs-muted' }, `派单时距您约 ${Math.round(report.distance_m)} 米`) : null,
-    navigationLinks({ lat: report.lat, lon: report.lon, name }).map((link) => h('a', {
-      class: 'gs-btn gs-btn--block', href: link.href, 'data-app': link.app, rel: 'noopener' }, link.text))));
   const box = h('div', { class: 'ph-actions' }, nodes);
   box.addEventListener('acted', () => workerReport(app, { id: report.id }));
   return box;
