@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+HOST ?= 127.0.0.1
 export FLASK_APP := wsgi.py
 
 .PHONY: run test test-pg bench lint clean
@@ -23,7 +24,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
-	SLA_SWEEP_INTERVAL_SECONDS=$${SLA_SWEEP_INTERVAL_SECONDS:-60} $(BIN)/flask run --host 127.0.0.1 --port $(PORT) --with-threads
+	SLA_SWEEP_INTERVAL_SECONDS=$${SLA_SWEEP_INTERVAL_SECONDS:-60} $(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

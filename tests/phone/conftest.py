@@ -1,8 +1,10 @@
 """Fixtures for the phone app: a mapped community with a rider and a grid worker, and a logged-in phone."""
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,14 @@ from tests.mapdata import COMMUNITY, load_small_map
 
 # Where the phone_context fixture puts the phone (Yinchuan).
 PHONE_AT = (38.4872, 106.2309)
+SHOTS = os.environ.get("GRIDSNAP_SCREENSHOTS")  # a folder: save the screens the tests pass through
+
+
+def snap(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """With GRIDSNAP_SCREENSHOTS=DIR, the page as DIR/phone-NAME.png (the README's screenshots)."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"phone-{name}.png"), full_page=True)
 
 
 @pytest.fixture(autouse=True)

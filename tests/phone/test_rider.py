@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.reports.models import Report
-from tests.phone.conftest import PHONE_AT, log_in, phone_jpeg
+from tests.phone.conftest import PHONE_AT, log_in, phone_jpeg, snap
 
 
 def stored_reports(app) -> list[Report]:
@@ -68,6 +68,7 @@ def test_offline_report_is_kept_across_a_reload_and_arrives_exactly_once(phone, 
     page.reload()  # offline: the shell comes from the service worker, the report from IndexedDB
     page.get_by_role("link", name="记录").tap()
     page.wait_for_selector("#outbox >> text=等待发送（1）")
+    snap(page, "offline-waiting")
     assert stored_reports(app) == []
 
     # Back online, the first try reaches the server but its answer is lost on the way back:

@@ -4,23 +4,12 @@ and resolves it with an after-photo; the rider rates the fix and sees the points
 With GRIDSNAP_SCREENSHOTS=DIR it also saves the screens as phone-*.png there."""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from app.extensions import db
 from app.geo.models import WorkerPresence
 from app.reports.models import Report
 from tests.mapdata import IN_WEST
-from tests.phone.conftest import log_in, phone_jpeg
+from tests.phone.conftest import log_in, phone_jpeg, snap
 from tests.support.browser import PHONE, browser_context
-
-SHOTS = os.environ.get("GRIDSNAP_SCREENSHOTS")
-
-
-def snap(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"phone-{name}.png"))
 
 
 def test_report_accept_resolve_and_rate_on_two_phones(browser, live_url, phone, phone_context, app, world):
