@@ -2,12 +2,17 @@
 back to the login screen with the reason."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+import jwt
+from flask_jwt_extended import create_access_token
 from sqlalchemy import select
 
 from app.auth.models import Role, User
 from app.extensions import db
 from tests.factories import auth_headers, make_user
 from tests.mapdata import COMMUNITY
+from tests.phone.conftest import log_in
 
 
 def test_invite_link_registration_then_disabled_account_goes_to_login(phone, app, client, world):
@@ -40,3 +45,23 @@ def test_invite_link_registration_then_disabled_account_goes_to_login(phone, app
     page.get_by_role("button", name="登录").wait_for()
     assert page.locator(".gs-flash--error").inner_text() != ""  # the API's reason, not a blank screen
     assert page.locator("#tabs").is_hidden()
+
+
+def test_an_access_token_about_to_expire_is_refreshed_first(phone, app, world):
+    page = phone
+    log_in(page, world["rider"])
+    page.get_by_role("button", name="上报").wait_for()
+    session = page.evaluate("JSON.parse(localStorage.getItem('gridsnap.session'))")
+    claims = jwt.decode(session["access_token"], options={"verify_signature": False})
+    with app.app_context():  # the same login, but its access token has 60 s left
+        short = create_access_token(identity=claims["sub"], expires_delta=timedelta(seconds=60),
+                                    additional_claims={"sid": claims["sid"], "role": claims["role"]})
+    page.evaluate("token => { const s = JSON.parse(localStorage.getItem('gridsnap.session'));"
+                  " s.access_token = token; localStorage.setItem('gridsnap.session', JSON.stringify(s)); }", short)
+
+    with page.expect_request("**/api/v1/auth/refresh") as refresh:
+        page.get_by_role("link", name="积分").tap()
+    assert refresh.value.headers["authorization"] == f"Bearer {session['refresh_token']}"
+    page.wait_for_selector("#balance")  # the screen loaded with the new token
+    renewed = page.evaluate("JSON.parse(localStorage.getItem('gridsnap.session')).access_token")
+    assert renewed not in (short, session["access_token"])

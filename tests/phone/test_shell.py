@@ -78,3 +78,7 @@ def test_the_shell_opens_offline_and_a_repeat_visit_fetches_almost_nothing(phone
     phone.reload()
     phone.get_by_role("button", name="上报").wait_for()  # the shell, the session and the categories
     assert phone.locator("#net").is_visible()  # and it says it is offline
+
+    phone.set_viewport_size({"width": 360, "height": 640})  # the smallest phone we serve
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+    assert phone.get_by_role("link", name="我的").bounding_box()["height"] >= 48  # a thumb-sized tab

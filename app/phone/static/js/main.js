@@ -118,9 +118,7 @@ async function retryOutbox() {
   if (!app.user || app.user.role !== 'rider') return;
   const waiting = (await app.outbox.list(app.user.id)).some((e) => e.state === WAITING);
   if (!waiting) return;
-  const result = await sendOutbox();
-  const { name } = parseHash();
-  if (result && result.sent.length && name === 'mine') route(); // the list now shows them as sent
+  await sendOutbox(); // announced as 'gs:outbox': the list of my reports redraws itself
 }
 
 let retryTimer = null;

@@ -168,12 +168,24 @@ function waitingList(app, entries) {
         ? h('div', null, h('span', { class: 'gs-error' }, `发送失败：${entry.error}`), ' ',
           h('button', { class: 'gs-btn gs-btn--danger', type: 'button', onclick: async () => {
             await app.outbox.remove(entry.key);
-            mineScreen(app);
+            drawMine(app);
           } }, '删除'))
         : h('div', { class: 'gs-muted' }, entry.attempts ? `等待网络，已试 ${entry.attempts} 次` : '等待网络'))));
 }
 
+// Redraw a screen when a notification or the outbox says something changed; answers the cleanup.
+function redrawOn(draw) {
+  const events = ['gs:notification', 'gs:outbox'];
+  events.forEach((name) => window.addEventListener(name, draw));
+  return () => events.forEach((name) => window.removeEventListener(name, draw));
+}
+
 export async function mineScreen(app) {
+  await drawMine(app);
+  return redrawOn(() => drawMine(app));
+}
+
+async function drawMine(app) {
   const entries = await app.outbox.list(app.user.id);
   show('我的上报', waitingList(app, entries), h('p', { class: 'gs-muted' }, '正在读取…'));
   try {
@@ -223,7 +235,7 @@ async function act(form, call, app, id) {
   const done = busy(form.querySelector('button[type=submit]'), '正在提交…');
   try {
     await call();
-    riderReport(app, { id });
+    drawReport(app, id);
   } catch (error) {
     showApiError(form, error);
   } finally {
@@ -231,11 +243,22 @@ async function act(form, call, app, id) {
   }
 }
 
-export function riderReport(app, { id }) {
+function drawReport(app, id) {
   return reportDetail(app, id, (report) => [
     report.actions.includes('evaluate') ? ratingForm(app, report) : null,
     report.actions.includes('reopen') ? reopenForm(app, report) : null,
   ]);
+}
+
+export async function riderReport(app, { id }) {
+  await drawReport(app, id);
+  // A change to this report (the worker accepted or fixed it) redraws it; not while the rider types.
+  const onNotice = (event) => {
+    const typing = document.activeElement && document.activeElement.form;
+    if (event.detail.report_id === Number(id) && !typing) drawReport(app, id);
+  };
+  window.addEventListener('gs:notification', onNotice);
+  return () => window.removeEventListener('gs:notification', onNotice);
 }
 
 export async function pointsScreen() {
