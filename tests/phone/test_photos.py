@@ -65,3 +65,23 @@ def test_a_file_the_browser_cannot_draw_goes_up_as_it_is(shrink):
     not_drawable = b"\x00\x00\x00\x18ftypheic" + bytes(200)  # e.g. HEIC, which Chromium does not decode
     sent, name = shrink(not_drawable, "IMG_0002.HEIC")
     assert sent == not_drawable and name == "IMG_0002.HEIC"
+
+
+POSITION = """async ([data, name]) => {
+  const { photoPosition } = await import('/app/static/js/photos.js');
+  const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+  return photoPosition(new File([bytes], name, {type: 'image/jpeg'}));
+}"""
+
+
+@pytest.mark.parametrize("gps", [AT, (-33.8568, -151.2153)], ids=["north-east", "south-west"])
+def test_the_position_a_photo_carries_is_read_when_the_phone_gives_none(browser, live_url, gps):
+    with browser_context(browser, live_url, **PHONE) as context:
+        context.route(f"**{BLANK}", lambda route: route.fulfill(content_type="text/html", body="<!doctype html>"))
+        page = context.new_page()
+        page.goto(BLANK)
+        tagged = base64.b64encode(jpeg_bytes(64, 48, gps=gps, taken_at=TAKEN)).decode()
+        found = page.evaluate(POSITION, [tagged, "a.jpg"])
+        assert (found["lat"], found["lon"]) == pytest.approx(gps, abs=1e-5)
+        untagged = base64.b64encode(jpeg_bytes(64, 48, taken_at=TAKEN)).decode()
+        assert page.evaluate(POSITION, [untagged, "b.jpg"]) is None

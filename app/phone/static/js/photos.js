@@ -95,3 +95,45 @@ export async function shrinkPhoto(file, { maxSide = 1600, quality = 0.82 } = {})
   const name = (file.name || 'photo').replace(/\.[^.]*$/, '') + '.jpg';
   return new File([bytes], name, { type: 'image/jpeg', lastModified: file.lastModified || Date.now() });
 }
+
+// The GPS position in an EXIF APP1 segment ({lat, lon} in WGS-84), or null: where the phone gives no
+// location (no permission, or a page over plain http), the camera's own tag still says where.
+export function exifPosition(segment) {
+  const view = new DataView(segment.buffer, segment.byteOffset, segment.byteLength);
+  const tiff = 10;
+  const little = view.getUint16(tiff) === 0x4949;
+  const entries = (ifd) => {
+    const found = {};
+    for (let i = 0, n = view.getUint16(ifd, little); i < n; i += 1) found[view.getUint16(ifd + 2 + i * 12, little)] = ifd + 2 + i * 12;
+    return found;
+  };
+  try {
+    const ifd0 = entries(tiff + view.getUint32(tiff + 4, little));
+    if (!ifd0[0x8825]) return null;
+    const gps = entries(tiff + view.getUint32(ifd0[0x8825] + 8, little));
+    if (!(gps[1] && gps[2] && gps[3] && gps[4])) return null;
+    const degrees = (tag) => {
+      const at = tiff + view.getUint32(gps[tag] + 8, little);
+      let value = 0;
+      for (let k = 0; k < 3; k += 1) value += view.getUint32(at + k * 8, little) / view.getUint32(at + k * 8 + 4, little) / 60 ** k;
+      return value;
+    };
+    const sign = (tag, negative) => (String.fromCharCode(view.getUint8(gps[tag] + 8)) === negative ? -1 : 1);
+    const lat = sign(1, 'S') * degrees(2);
+    const lon = sign(3, 'W') * degrees(4);
+    const plausible = Number.isFinite(lat) && Number.isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180;
+    return plausible && (lat || lon) ? { lat, lon } : null;
+  } catch (error) {
+    return null; // a truncated or odd segment: no position
+  }
+}
+
+// The GPS position a photo file carries, or null.
+export async function photoPosition(file) {
+  try {
+    const segment = exifSegment(await readBytes(file));
+    return segment ? exifPosition(segment) : null;
+  } catch (error) {
+    return null;
+  }
+}

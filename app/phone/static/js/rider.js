@@ -1,7 +1,7 @@
 // The rider's screens: 上报 (through the offline outbox), my reports, a report's timeline with
 // evaluate and reopen, my points and the leaderboard.
 import { api } from './api.js';
-import { shrinkPhoto } from './photos.js';
+import { photoPosition, shrinkPhoto } from './photos.js';
 import { FAILED, WAITING } from './queue.js';
 import { categories, categoryName, reportCard, reportDetail } from './reports.js';
 import { badge, busy, chinaTime, currentPosition, field, flash, h, show, showApiError, showErrors } from './ui.js';
@@ -34,13 +34,16 @@ function categoryPicker(list) {
       h('span', null, category.name_zh))));
 }
 
-function photoPicker() {
+function photoPicker(state) {
   const input = h('input', { class: 'ph-file', id: 'f-photos', type: 'file', name: 'photos', accept: 'image/*',
     capture: 'environment', multiple: true });
   const previews = h('div', { class: 'ph-thumbs' });
   const button = h('label', { for: 'f-photos', class: 'gs-btn gs-btn--block ph-camera' }, '拍照或选照片');
   input.addEventListener('change', () => {
     button.textContent = input.files.length ? `已选 ${input.files.length} 张，点此重选` : '拍照或选照片';
+    if (!state.position && input.files.length) {
+      photoPosition(input.files[0]).then((found) => { if (found && !state.position) state.usePhotoPosition(found); });
+    }
     previews.replaceChildren(...Array.from(input.files).slice(0, MAX_PHOTOS).map((file) => {
       const image = h('img', { alt: '已选照片' });
       image.src = URL.createObjectURL(file);
@@ -67,8 +70,12 @@ function positionBlock(state) {
       }).catch(() => {});
     } catch (error) {
       state.position = null;
-      text.textContent = error.message;
+      text.textContent = error.message + ' 也可以拍一张带位置信息的照片，用照片里的位置。';
     }
+  };
+  state.usePhotoPosition = ({ lat, lon }) => {
+    state.position = { lat, lon, accuracy: null };
+    text.textContent = `手机没有定位，用照片里的位置：北纬 ${lat.toFixed(5)}，东经 ${lon.toFixed(5)}`;
   };
   retry.addEventListener('click', locate);
   locate();
@@ -120,7 +127,7 @@ export async function reportScreen(app) {
   const list = await categories();
   const form = h('form', { class: 'ph-form', novalidate: true },
     waitingBanner(await app.outbox.list(app.user.id)),
-    categoryPicker(list), photoPicker(), positionBlock(state),
+    categoryPicker(list), photoPicker(state), positionBlock(state),
     field('地址补充', h('input', { class: 'gs-input', id: 'f-address', name: 'address', maxlength: 200,
       placeholder: '例如：3号楼2单元门口' }), '定位不准时，写清楼栋、门牌，方便网格员找到。'),
     field('描述', h('textarea', { class: 'gs-input', id: 'f-description', name: 'description', maxlength: 500,
