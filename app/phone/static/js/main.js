@@ -8,7 +8,7 @@ import { openOutbox, WAITING } from './queue.js';
 import { categories } from './reports.js';
 import { boardScreen, mineScreen, pointsScreen, reportScreen, riderReport, sendReport } from './rider.js';
 import { chinaTime, flash, h, show } from './ui.js';
-import { keepSendingLocation, tasksScreen, workerReport } from './worker.js';
+import { keepSendingLocation, resumeDuty, tasksScreen, workerReport } from './worker.js';
 
 const RETRY_MS = 20000;
 const app = { user: null, outbox: null, live: null, leave: null, message: null };
@@ -127,6 +127,7 @@ function startServices() {
   stopServices();
   app.live = new Live(app.user.id);
   app.live.start();
+  if (app.user.role === 'grid_worker') resumeDuty();
   retryOutbox();
   retryTimer = setInterval(retryOutbox, RETRY_MS);
   renewPush().catch(() => {});

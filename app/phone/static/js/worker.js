@@ -19,8 +19,14 @@ async function sendLocation() {
 
 // Position reports run only while on duty (and stop the moment the worker goes off duty).
 export function keepSendingLocation(onDuty) {
+  if (onDuty && locationTimer) return; // already running: a redraw must not push the next report back
   clearInterval(locationTimer);
   locationTimer = onDuty ? setInterval(sendLocation, LOCATION_EVERY_MS) : null;
+}
+
+// At start: resume sending the position if the server says this worker is on duty.
+export function resumeDuty() {
+  api('/me/duty').then((presence) => keepSendingLocation(presence.on_duty)).catch(() => {});
 }
 
 function dutyCard(presence, rerender) {
