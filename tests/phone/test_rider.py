@@ -65,6 +65,7 @@ def test_offline_report_is_kept_across_a_reload_and_arrives_exactly_once(phone, 
     fill_report(page, seed=2)
     page.get_by_role("button", name="上报").tap()
     page.wait_for_selector("text=这条上报已保存在手机上")
+    assert "网络不通" in page.inner_text(".gs-flash")  # and says why
     page.reload()  # offline: the shell comes from the service worker, the report from IndexedDB
     page.get_by_role("link", name="记录").tap()
     page.wait_for_selector("#outbox >> text=等待发送（1）")

@@ -7,7 +7,7 @@ import { disablePush, enablePush, pushSupported, renewPush } from './push.js';
 import { openOutbox, WAITING } from './queue.js';
 import { categories } from './reports.js';
 import { boardScreen, mineScreen, pointsScreen, reportScreen, riderReport, sendReport } from './rider.js';
-import { chinaTime, flash, h, show } from './ui.js';
+import { chinaTime, fill, flash, h, show } from './ui.js';
 import { keepSendingLocation, resumeDuty, tasksScreen, workerReport } from './worker.js';
 
 const RETRY_MS = 20000;
@@ -37,7 +37,7 @@ function drawTabs(role, current) {
   const nav = document.getElementById('tabs');
   const tabs = TABS[role] || [];
   nav.hidden = !tabs.length;
-  nav.replaceChildren(...tabs.map(([name, text]) => h('a', {
+  fill(nav, tabs.map(([name, text]) => h('a', {
     href: `#/${name}`, class: name === current ? 'ph-tab ph-tab--on' : 'ph-tab', 'aria-current': name === current ? 'page' : null,
   }, text)));
 }

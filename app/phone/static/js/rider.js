@@ -1,10 +1,12 @@
 // The rider's screens: 上报 (through the offline outbox), my reports, a report's timeline with
 // evaluate and reopen, my points and the leaderboard.
-import { api } from './api.js';
+import { api, NETWORK_MESSAGE } from './api.js';
 import { photoPosition, shrinkPhoto } from './photos.js';
 import { FAILED, WAITING } from './queue.js';
 import { categories, categoryName, reportCard, reportDetail } from './reports.js';
-import { badge, busy, chinaTime, currentPosition, field, flash, h, show, showApiError, showErrors } from './ui.js';
+import {
+  badge, busy, chinaTime, currentPosition, field, fill, flash, h, orDash, show, showApiError, showErrors,
+} from './ui.js';
 
 const MAX_PHOTOS = 6;
 
@@ -44,7 +46,7 @@ function photoPicker(state) {
     if (!state.position && input.files.length) {
       photoPosition(input.files[0]).then((found) => { if (found && !state.position) state.usePhotoPosition(found); });
     }
-    previews.replaceChildren(...Array.from(input.files).slice(0, MAX_PHOTOS).map((file) => {
+    fill(previews, Array.from(input.files).slice(0, MAX_PHOTOS).map((file) => {
       const image = h('img', { alt: '已选照片' });
       image.src = URL.createObjectURL(file);
       image.onload = () => URL.revokeObjectURL(image.src);
@@ -109,14 +111,16 @@ async function capture(form, state) {
   return { fields, photos };
 }
 
-function afterSubmit(app, report) {
+function afterSubmit(app, report, waiting) {
   if (report) {
     const who = report.assigned_to ? `，已派给网格员${report.assigned_to.name}` : '';
     show('上报成功', flash(`已上报，编号 ${report.id}${who}。`), h('p', null, '状态：', badge(report)),
       h('a', { class: 'gs-btn gs-btn--primary gs-btn--block', href: '#/new?again=' + Date.now() }, '再报一件'),
       h('a', { class: 'gs-btn gs-btn--block', href: `#/report/${report.id}` }, '查看进度'));
   } else {
-    show('已保存', flash('现在网络不通，这条上报已保存在手机上，联网后会自动发送，不会重复。'),
+    const offline = !waiting || !waiting.error || waiting.error === NETWORK_MESSAGE;
+    const why = offline ? '现在网络不通' : `暂时没能发送（${waiting.error}）`;
+    show('已保存', flash(`${why}，这条上报已保存在手机上，稍后会自动发送，不会重复。`),
       h('a', { class: 'gs-btn gs-btn--primary gs-btn--block', href: '#/new?again=' + Date.now() }, '再报一件'),
       h('a', { class: 'gs-btn gs-btn--block', href: '#/mine' }, '查看等待发送的上报'));
   }
@@ -147,7 +151,7 @@ export async function reportScreen(app) {
         await app.outbox.remove(entry.key);
         showErrors(form, {}, left.error);
       } else {
-        afterSubmit(app, left ? null : app.outbox.sent.get(entry.key));
+        afterSubmit(app, left ? null : app.outbox.sent.get(entry.key), left);
       }
     } catch (error) {
       showApiError(form, error);
@@ -276,7 +280,7 @@ export async function pointsScreen() {
     show('我的积分', h('section', { class: 'gs-card ph-points' },
       h('div', { class: 'ph-big gs-num', id: 'balance' }, String(points.balance)), h('div', null, '荣誉积分'),
       h('p', null, `等级：${points.level.name_zh}${next}`),
-      h('p', null, `本月 ${points.month_points} 分 · 社区排名 ${points.rank.community ?? '—'} · 全区排名 ${points.rank.overall ?? '—'}`)),
+      h('p', null, `本月 ${points.month_points} 分 · 社区排名 ${orDash(points.rank.community)} · 总排名 ${orDash(points.rank.overall)}`)),
     h('a', { class: 'gs-btn gs-btn--block', href: '#/board' }, '看排行榜'),
     h('section', { class: 'gs-card' }, h('h2', null, '积分明细'), points.entries.length
       ? points.entries.map((e) => h('div', { class: 'ph-item' },
@@ -298,10 +302,10 @@ export async function boardScreen(app, { period = 'month' }) {
   try {
     const board = await api(`/leaderboards?scope=community&period=${period}&limit=50`);
     const row = (r, mine) => h('tr', { class: mine ? 'ph-me' : null },
-      h('td', { class: 'gs-num' }, r.rank ?? '—'), h('td', null, r.rider.name),
+      h('td', { class: 'gs-num' }, orDash(r.rank)), h('td', null, r.rider.name),
       h('td', { class: 'gs-num' }, r.points), h('td', { class: 'gs-num' }, r.valid_reports));
     show('排行榜', tabs,
-      board.me ? h('p', null, `我的排名：${board.me.rank ?? '暂无'}，${board.me.points} 分`) : null,
+      board.me ? h('p', null, `我的排名：${orDash(board.me.rank, '暂无')}，${board.me.points} 分`) : null,
       h('table', { class: 'gs-table' }, h('thead', null, h('tr', null, h('th', null, '名次'), h('th', null, '骑手'),
         h('th', { class: 'gs-num' }, '积分'), h('th', { class: 'gs-num' }, '有效上报'))),
       h('tbody', null, board.rows.map((r) => row(r, board.me && r.rider.id === board.me.rider.id)))));

@@ -15,11 +15,21 @@ export function h(tag, attrs, ...children) {
   return element;
 }
 
+// An element's children replaced (replaceChildren is too new for some WeChat WebViews).
+export function fill(element, nodes) {
+  element.textContent = '';
+  element.append(...nodes.flat().filter(Boolean));
+}
+
 export function show(title, ...nodes) {
   document.getElementById('title').textContent = title;
-  const view = document.getElementById('view');
-  view.replaceChildren(...nodes.flat().filter(Boolean));
+  fill(document.getElementById('view'), nodes);
   window.scrollTo(0, 0);
+}
+
+// A number, or a dash where there is none yet.
+export function orDash(value, dash = '—') {
+  return value === null || value === undefined ? dash : value;
 }
 
 export function field(label, input, hint) {
