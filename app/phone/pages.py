@@ -8,6 +8,8 @@ from pathlib import Path
 from flask import Blueprint, Response, redirect, request, send_from_directory
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The service worker's source: a template (not a static file), stamped per request with the shell.
+SERVICE_WORKER = Path(__file__).resolve().parent / "sw.js"
 SHARED_STYLESHEET = Path(__file__).resolve().parent.parent / "web" / "static" / "gridsnap.css"
 # Files the service worker keeps so the app opens without a network; never anything under /api/.
 SHELL_SUFFIXES = (".js", ".css", ".png", ".webmanifest")
@@ -17,8 +19,8 @@ blp = Blueprint("phone", __name__, url_prefix="/app", static_folder="static", st
 
 
 @blp.route("")
-def bare():  # type: ignore[no-untyped-def]
-    """/app → /app/ (the service worker's scope)."""
+def bare() -> Response:
+    """/app → /app/ (the service worker's scope), keeping an invite code in the query."""
     return redirect("/app/" + (f"?{request.query_string.decode()}" if request.query_string else ""), 308)
 
 
@@ -30,6 +32,7 @@ def shell() -> Response:
 
 @blp.route("/manifest.webmanifest")
 def manifest() -> Response:
+    """The web app manifest: name, icons, start URL and scope, so the app can be installed."""
     return _static("manifest.webmanifest", mimetype="application/manifest+json")
 
 
@@ -37,7 +40,7 @@ def manifest() -> Response:
 def service_worker() -> Response:
     """The service worker, stamped with the shell's file list and a version that changes with any of them."""
     files = shell_files()
-    source = (STATIC / "sw.js").read_text(encoding="utf-8")
+    source = SERVICE_WORKER.read_text(encoding="utf-8")
     source = source.replace("__VERSION__", shell_version(files)).replace(
         "__SHELL__", json.dumps(["/app/", *files]))
     response = Response(source, mimetype="text/javascript", headers=NO_CACHE)
@@ -50,7 +53,7 @@ def shell_files() -> dict[str, Path]:
     files = {"/static/gridsnap.css": SHARED_STYLESHEET,
              "/app/manifest.webmanifest": STATIC / "manifest.webmanifest"}
     for path in sorted(STATIC.rglob("*")):
-        if path.is_file() and path.suffix in SHELL_SUFFIXES and path.name not in ("sw.js", "manifest.webmanifest"):
+        if path.is_file() and path.suffix in SHELL_SUFFIXES and path.name != "manifest.webmanifest":
             files[f"/app/static/{path.relative_to(STATIC).as_posix()}"] = path
     return files
 
@@ -64,6 +67,7 @@ def shell_version(files: dict[str, Path]) -> str:
 
 
 def _static(name: str, *, mimetype: str) -> Response:
+    """A file of the shell, always revalidated."""
     response = send_from_directory(STATIC, name, mimetype=mimetype, max_age=0)
     response.headers.update(NO_CACHE)
     return response

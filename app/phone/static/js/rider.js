@@ -205,7 +205,8 @@ async function drawMine(app) {
       : [h('p', { class: 'gs-muted' }, '还没有上报。看到隐患，点“上报”拍一张。')];
     show('我的上报', waitingList(app, entries), h('section', { id: 'reports' }, items));
   } catch (error) {
-    show('我的上报', waitingList(app, entries), flash(error.message, 'error'));
+    const text = error.offline ? '现在离线：联网后显示各条上报的最新进度。' : error.message;
+    show('我的上报', waitingList(app, entries), flash(text, 'error'));
   }
 }
 
