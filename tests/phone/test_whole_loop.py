@@ -51,6 +51,10 @@ def test_report_accept_resolve_and_rate_on_two_phones(browser, live_url, phone, 
         assert f"to={IN_WEST[1]},{IN_WEST[0]}," in amap and "coordinate=wgs84" in amap  # the API's WGS-84
         baidu = worker.locator("a[data-app=baidu]").get_attribute("href")
         assert f"latlng:{IN_WEST[0]},{IN_WEST[1]}" in baidu and "coord_type=wgs84" in baidu
+        worker.get_by_role("button", name="退回，派给别人").tap()  # without a reason
+        assert worker.inner_text("form:has-text('退回') .gs-error") == "请写明原因。"
+        with app.app_context():
+            assert db.session.get(Report, report.id).status == "assigned"  # nothing changed
         worker.get_by_role("button", name="接单").tap()
         worker.wait_for_selector("#report .gs-badge:has-text('网格员已接单')")
         snap(worker, "worker-report")
