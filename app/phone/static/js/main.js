@@ -7,7 +7,7 @@ import { disablePush, enablePush, pushSupported, renewPush } from './push.js';
 import { openOutbox, WAITING } from './queue.js';
 import { categories } from './reports.js';
 import { boardScreen, mineScreen, pointsScreen, reportScreen, riderReport, sendReport } from './rider.js';
-import { chinaTime, fill, flash, h, show } from './ui.js';
+import { chinaTime, fill, flash, h, routed, show } from './ui.js';
 import { keepSendingLocation, resumeDuty, tasksScreen, workerReport } from './worker.js';
 
 const RETRY_MS = 20000;
@@ -54,6 +54,7 @@ async function loggedIn(user) {
 
 async function route() {
   if (app.leave) { app.leave(); app.leave = null; }
+  routed();
   const { name, arg, query } = parseHash();
   const back = document.getElementById('back');
   back.hidden = !['report', 'task', 'board', 'open'].includes(name);
@@ -69,8 +70,11 @@ async function route() {
   const screen = screens[name] || screens[screens.home];
   back.href = app.user.role === 'rider' ? (name === 'board' ? '#/points' : '#/mine') : '#/tasks';
   drawTabs(app.user.role, TAB_OF[name] || (screens[name] ? name : screens.home));
+  const hash = location.hash;
   const leave = await screen(app, name === 'board' ? { period: arg || 'month' } : { id: arg, query });
-  if (typeof leave === 'function') app.leave = leave;
+  if (typeof leave !== 'function') return;
+  if (location.hash === hash) app.leave = leave;
+  else leave(); // the person moved on while this screen loaded
 }
 
 function notForPhone() {

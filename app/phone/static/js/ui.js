@@ -21,7 +21,13 @@ export function fill(element, nodes) {
   element.append(...nodes.flat().filter(Boolean));
 }
 
+let routeHash = null;
+
+// A new screen begins: a slower screen the person has already left must not draw over it.
+export function routed() { routeHash = location.hash; }
+
 export function show(title, ...nodes) {
+  if (routeHash !== null && location.hash !== routeHash) return;
   document.getElementById('title').textContent = title;
   fill(document.getElementById('view'), nodes);
   window.scrollTo(0, 0);
