@@ -6,9 +6,13 @@ from pathlib import Path
 
 from flask import Flask, request
 
-from app.common.fields import RowIdConverter, row_id_parameter_schema
-from app.common.uploads import InMemoryUploadsRequest
-from config import Config, config_from_env
+from app.common import validation_messages
+
+validation_messages.install()  # before any schema is declared: their defaults are read then
+
+from app.common.fields import RowIdConverter, row_id_parameter_schema  # noqa: E402
+from app.common.uploads import InMemoryUploadsRequest  # noqa: E402
+from config import Config, config_from_env  # noqa: E402
 
 # Each domain's blueprint, as "module:attribute"; imported lazily so a domain owns its routes.
 BLUEPRINTS: tuple[str, ...] = (

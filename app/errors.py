@@ -12,7 +12,7 @@ class AppError(Exception):
 
     status: int = 400
     code: str = "bad_request"
-    message: str = "The request could not be processed."
+    message: str = "请求无法处理。"
 
     def __init__(
         self,
@@ -33,58 +33,59 @@ class AppError(Exception):
 
 
 class ValidationFailed(AppError):
-    status, code, message = 400, "validation_failed", "Some fields are missing or invalid."
+    status, code, message = 400, "validation_failed", "有内容没填或填得不对，请检查。"
 
 
 class Unauthorized(AppError):
-    status, code, message = 401, "unauthorized", "Please log in again."
+    status, code, message = 401, "unauthorized", "请重新登录。"
 
 
 class Forbidden(AppError):
-    status, code, message = 403, "forbidden", "You are not allowed to do this."
+    status, code, message = 403, "forbidden", "你没有权限这样做。"
 
 
 class NotFound(AppError):
-    status, code, message = 404, "not_found", "Not found."
+    status, code, message = 404, "not_found", "找不到。"
 
 
 class Conflict(AppError):
-    status, code, message = 409, "conflict", "This conflicts with the current state."
+    status, code, message = 409, "conflict", "与当前状态冲突，请刷新后再试。"
 
 
 class InvalidTransition(Conflict):
-    code, message = "invalid_transition", "This action is not possible in the report's current state."
+    code, message = "invalid_transition", "这条上报的当前状态不能这样操作。"
 
 
 class PayloadTooLarge(AppError):
-    status, code, message = 413, "payload_too_large", "The upload is too large."
+    status, code, message = 413, "payload_too_large", "上传的内容太大。"
 
 
 class UnsupportedMedia(AppError):
-    status, code, message = 415, "unsupported_media_type", "This file type is not supported."
+    status, code, message = 415, "unsupported_media_type", "不支持这种文件类型。"
 
 
 class Unprocessable(AppError):
-    status, code, message = 422, "unprocessable", "The request is well-formed but cannot be applied."
+    status, code, message = 422, "unprocessable", "请求格式正确，但无法执行。"
 
 
 class RateLimited(AppError):
-    status, code, message = 429, "rate_limited", "Too many requests; please wait and try again."
+    status, code, message = 429, "rate_limited", "操作太频繁，请稍后再试。"
 
 
 # --- rendering -------------------------------------------------------------------------------
 
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    409: "conflict",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-    422: "unprocessable",
-    429: "rate_limited",
+# The framework's own errors: (code, what the person reads) by HTTP status.
+_HTTP_ERRORS = {
+    400: ("bad_request", "请求格式不正确。"),
+    401: ("unauthorized", "请先登录。"),
+    403: ("forbidden", "你没有权限这样做。"),
+    404: ("not_found", "找不到这个地址。"),
+    405: ("method_not_allowed", "这个地址不支持这种请求方式。"),
+    409: ("conflict", "与当前状态冲突，请刷新后再试。"),
+    413: ("payload_too_large", "上传的内容太大。"),
+    415: ("unsupported_media_type", "不支持这种内容类型。"),
+    422: ("unprocessable", "请求格式正确，但无法执行。"),
+    429: ("rate_limited", "操作太频繁，请稍后再试。"),
 }
 
 
@@ -114,7 +115,7 @@ def register_error_handlers(app: "Flask") -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def _rate_limited(exc: RateLimitExceeded):  # type: ignore[no-untyped-def]
-        return error_response(429, "rate_limited", "Too many requests; please wait and try again.",
+        return error_response(429, "rate_limited", "操作太频繁，请稍后再试。",
                               {"limit": str(exc.description)})
 
     @app.errorhandler(HTTPException)
@@ -126,10 +127,10 @@ def register_error_handlers(app: "Flask") -> None:
             # Fields of a single location (json, form, query...) are reported flat.
             if len(messages) == 1:
                 messages = next(iter(messages.values()))
-            return error_response(400, "validation_failed", "Some fields are missing or invalid.",
+            return error_response(400, "validation_failed", "有内容没填或填得不对，请检查。",
                                   {"fields": messages}, data.get("headers"))
-        code = _HTTP_CODES.get(status, "http_error")
-        response = error_response(status, code, exc.description or code)
+        code, message = _HTTP_ERRORS.get(status, ("http_error", exc.description or "请求无法处理。"))
+        response = error_response(status, code, message)
         if status == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response
@@ -138,5 +139,5 @@ def register_error_handlers(app: "Flask") -> None:
     def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
         db.session.rollback()
         app.logger.exception("unhandled error")
-        return error_response(500, "internal_error", "Something went wrong on our side; please try again.")
+        return error_response(500, "internal_error", "系统出了点问题，请稍后再试。")
 

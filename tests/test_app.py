@@ -1,6 +1,8 @@
 """App-wide behaviour: the error shape, the OpenAPI document, categories, config safety."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from app import create_app
@@ -31,6 +33,25 @@ def test_admin_adds_a_category_others_cannot(client, app):
     assert client.post("/api/v1/categories", json=body, headers=auth_headers(app, admin)).status_code == 409
     bad = client.post("/api/v1/categories", json={**body, "code": "Bad Code"}, headers=auth_headers(app, admin))
     assert bad.status_code == 400
+
+
+def test_two_admins_adding_the_same_category_at_once_get_one_201_and_one_409(app):
+    body = {"code": "fallen_tree", "name_zh": "树木倒伏", "name_en": "Fallen tree", "points": 6,
+            "accept_minutes": 30, "resolve_hours": 24}
+    admins = [make_user(app, "admin") for _ in range(2)]
+    start, statuses = threading.Barrier(2), []
+
+    def add(admin) -> None:
+        client = app.test_client()
+        start.wait()
+        statuses.append(client.post("/api/v1/categories", json=body, headers=auth_headers(app, admin)).status_code)
+
+    threads = [threading.Thread(target=add, args=(admin,)) for admin in admins]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [201, 409]
 
 
 @pytest.mark.parametrize("method, path, status, code", [
@@ -92,3 +113,25 @@ def test_production_refuses_the_development_secret(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "dev-only-secret-change-me")
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(ProductionConfig)
+
+
+def _has_chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_errors_speak_chinese_to_the_person_who_reads_them(client, app):
+    """Riders and secretaries read these messages on a phone or beside a form field."""
+    bad_form = client.post("/api/v1/auth/register", json={"phone": "123", "password": "short"}).get_json()
+    assert _has_chinese(bad_form["error"]["message"])
+    fields = bad_form["error"]["details"]["fields"]
+    assert fields["name"] == ["必填。"]
+    assert all(_has_chinese(text) for texts in fields.values() for text in texts)
+    wrong_login = client.post("/api/v1/auth/login", json={"phone": "13800138000", "password": "Wrong1234"})
+    assert wrong_login.status_code == 401
+    assert wrong_login.get_json()["error"]["message"] == "手机号或密码不正确。"
+    unknown_path = client.get("/api/v1/no-such-thing").get_json()["error"]
+    assert unknown_path["code"] == "not_found" and _has_chinese(unknown_path["message"])
+    rider = make_user(app, role="rider")
+    no_report = client.post("/api/v1/reports/999/evaluate", json={"rating": 5}, headers=auth_headers(app, rider))
+    assert no_report.status_code == 404
+    assert no_report.get_json()["error"]["message"] == "找不到这条上报。"

@@ -19,7 +19,7 @@ class Phone(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         phone = normalize_phone(super()._deserialize(value, attr, data, **kwargs))
         if phone is None:
-            raise ValidationError("Enter an 11-digit mainland mobile number, e.g. 13800138000.")
+            raise ValidationError("请输入11位手机号，例如 13800138000。")
         return phone
 
 
@@ -31,7 +31,7 @@ def _strip_strings(data: Any) -> Any:
 
 def _password_rule(value: str) -> None:
     if not (any(c.isalpha() for c in value) and any(c.isdigit() for c in value)):
-        raise ValidationError("Use at least 8 characters with both letters and digits.")
+        raise ValidationError("密码至少8位，且同时包含字母和数字。")
 
 
 PASSWORD = fields.String(required=True, load_only=True,

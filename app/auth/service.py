@@ -14,7 +14,7 @@ from app.auth.passwords import hash_password, verify_password
 from app.common import clock
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from app.extensions import db
-from app.geo.models import Area, Level
+from app.geo.models import LEVEL_TEXT, Area, Level
 
 STAFF_ROLES = (Role.GRID_WORKER, Role.SECRETARY, Role.DISPATCHER, Role.DEPARTMENT, Role.ADMIN)
 # The level of area_code each role belongs to (admins belong to none).
@@ -51,17 +51,17 @@ def create_user(*, actor: User, phone: str, password: str, name: str, role: str,
     """Create a staff account: admins any staff role, secretaries grid workers of their community."""
     if actor.role == Role.SECRETARY:
         if role != Role.GRID_WORKER:
-            raise Forbidden("Secretaries can only create grid workers.", code="role_not_allowed")
+            raise Forbidden("社区书记只能添加网格员。", code="role_not_allowed")
         area_code = area_code or actor.area_code
         if area_code != actor.area_code:
-            raise Forbidden("You can only add workers to your own community.", code="outside_your_area")
+            raise Forbidden("只能为本社区添加网格员。", code="outside_your_area")
     elif actor.role != Role.ADMIN:
         raise Forbidden()
     if role not in STAFF_ROLES:
-        raise Unprocessable("Riders register themselves.", code="role_not_allowed")
+        raise Unprocessable("骑手请自行注册。", code="role_not_allowed")
     if role in HOME_LEVEL:
         if not area_code:
-            raise Unprocessable(f"A {role} needs an area_code.", code="area_required")
+            raise Unprocessable(f"{role} 账号需要填写所属区域（area_code）。", code="area_required")
         _require_area(area_code, HOME_LEVEL[Role(role)])
     user = User(phone=phone, password_hash=hash_password(password), name=name, role=role,
                 status=UserStatus.ACTIVE, area_code=area_code if role in HOME_LEVEL else None)
@@ -83,14 +83,14 @@ def approve_user(*, actor: User, user_id: int) -> User:
     """Activate a pending rider (secretary of their community, or admin)."""
     user = _get_user_in_scope(actor, user_id)
     if user.role != Role.RIDER:
-        raise Unprocessable("Only riders wait for approval.", code="not_a_rider")
+        raise Unprocessable("只有骑手需要审核。", code="not_a_rider")
     changed = db.session.execute(
         update(User).where(User.id == user.id, User.status == UserStatus.PENDING)
         .values(status=UserStatus.ACTIVE, updated_at=clock.utcnow())
     ).rowcount
     if not changed:
         db.session.rollback()
-        raise Conflict(f"This account is {user.status}, not pending.", code="not_pending",
+        raise Conflict("这个账号不在待审核状态。", code="not_pending",
                        details={"status": user.status})
     db.session.commit()
     db.session.refresh(user)
@@ -101,7 +101,7 @@ def set_user_status(*, actor: User, user_id: int, status: UserStatus) -> User:
     """Disable or re-enable an account in the actor's scope; a disabled user's tokens stop working."""
     user = _get_user_in_scope(actor, user_id)
     if user.id == actor.id:
-        raise Unprocessable("You cannot change your own status.", code="own_account")
+        raise Unprocessable("不能修改自己的账号状态。", code="own_account")
     user.status = status
     db.session.commit()
     return user
@@ -124,7 +124,7 @@ def list_users(*, actor: User, role: str | None = None, status: str | None = Non
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound("No such user.", code="user_not_found")
+        raise NotFound("找不到这个用户。", code="user_not_found")
     return user
 
 
@@ -134,11 +134,11 @@ def authenticate(*, phone: str, password: str) -> User:
     """The user for these credentials; the same error whether the phone or the password is wrong."""
     user = db.session.scalar(select(User).where(User.phone == phone))
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise Unauthorized("Wrong phone number or password.", code="invalid_credentials")
+        raise Unauthorized("手机号或密码不正确。", code="invalid_credentials")
     if user.status == UserStatus.PENDING:
-        raise Forbidden("Your account waits for approval by your community.", code="account_pending")
+        raise Forbidden("你的账号正在等待社区审核。", code="account_pending")
     if user.status == UserStatus.DISABLED:
-        raise Forbidden("This account is disabled.", code="account_disabled")
+        raise Forbidden("这个账号已停用。", code="account_disabled")
     return user
 
 
@@ -177,7 +177,7 @@ def create_invite(*, actor: User, community_code: str, max_uses: int, expires_in
     """A new invite code for a community (its secretary, or an admin)."""
     _require_area(community_code, Level.COMMUNITY)
     if actor.role == Role.SECRETARY and actor.area_code != community_code:
-        raise Forbidden("You can only invite riders to your own community.", code="outside_your_area")
+        raise Forbidden("只能邀请骑手加入本社区。", code="outside_your_area")
     if actor.role not in (Role.SECRETARY, Role.ADMIN):
         raise Forbidden()
     invite = Invite(code=_new_invite_code(), community_code=community_code, created_by_id=actor.id,
@@ -198,7 +198,7 @@ def _consume_invite(code: str) -> str:
     ).first()
     if result is None:
         db.session.rollback()
-        raise Unprocessable("This invite code is unknown, used up or expired.", code="invalid_invite_code")
+        raise Unprocessable("邀请码不存在、已用完或已过期。", code="invalid_invite_code")
     return result[0]
 
 
@@ -214,13 +214,13 @@ def _add_user(user: User) -> None:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("This phone number is already registered.", code="phone_taken") from None
+        raise Conflict("这个手机号已经注册过了。", code="phone_taken") from None
 
 
 def _require_area(code: str, level: Level) -> Area:
     area = db.session.get(Area, code)
     if area is None or area.level != level:
-        raise Unprocessable(f"'{code}' is not a known {level}.", code="unknown_area",
+        raise Unprocessable(f"没有编码为「{code}」的{LEVEL_TEXT.get(level, level)}。", code="unknown_area",
                             details={"area_code": code, "expected_level": str(level)})
     return area
 
@@ -231,5 +231,5 @@ def _get_user_in_scope(actor: User, user_id: int) -> User:
         return user
     if actor.role == Role.SECRETARY and user.area_code == actor.area_code:
         return user
-    raise Forbidden("This account is not in your community.", code="outside_your_area")
+    raise Forbidden("这个账号不属于你的社区。", code="outside_your_area")
 

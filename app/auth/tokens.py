@@ -24,13 +24,13 @@ def register_token_callbacks(_app: Flask) -> None:
     def unauthorized(code: str, message: str):  # type: ignore[no-untyped-def]
         return error_response(401, code, message, headers={"WWW-Authenticate": "Bearer"})
 
-    jwt.unauthorized_loader(lambda _reason: unauthorized("missing_token", "Please log in."))
+    jwt.unauthorized_loader(lambda _reason: unauthorized("missing_token", "请先登录。"))
     jwt.invalid_token_loader(
-        lambda _reason: unauthorized("invalid_token", "Your login is not valid; please log in again."))
+        lambda _reason: unauthorized("invalid_token", "登录信息无效，请重新登录。"))
     jwt.expired_token_loader(
-        lambda _h, _p: unauthorized("token_expired", "Your login has expired; please log in again."))
+        lambda _h, _p: unauthorized("token_expired", "登录已过期，请重新登录。"))
     jwt.revoked_token_loader(
-        lambda _h, _p: unauthorized("token_revoked", "You have logged out; please log in again."))
+        lambda _h, _p: unauthorized("token_revoked", "你已退出登录，请重新登录。"))
     jwt.user_lookup_error_loader(
-        lambda _h, _p: unauthorized("account_inactive", "This account cannot be used now."))
-    jwt.needs_fresh_token_loader(lambda _h, _p: unauthorized("fresh_login_required", "Please log in again."))
+        lambda _h, _p: unauthorized("account_inactive", "这个账号现在不能使用。"))
+    jwt.needs_fresh_token_loader(lambda _h, _p: unauthorized("fresh_login_required", "请重新登录。"))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error="Use lower-case snake_case (2–40 chars).")
+CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error="请用小写英文和下划线（2–40个字符）。")
 
 
 class CategorySchema(Schema):

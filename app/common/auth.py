@@ -20,7 +20,7 @@ def roles_required(*roles: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             verify_jwt_in_request()
             if roles and current_user.role not in roles:
-                raise Forbidden("Your role cannot do this.", code="role_not_allowed")
+                raise Forbidden("你的角色不能这样做。", code="role_not_allowed")
             return view(*args, **kwargs)
 
         _document_bearer_auth(wrapper, roles)

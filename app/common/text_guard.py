@@ -19,7 +19,7 @@ def refuse_nul_characters() -> None:
     """400 if the path, the query, a form field or a JSON string holds a NUL (files may)."""
     where = _first_nul(request)
     if where:
-        raise ValidationFailed("Text must not contain NUL (\\u0000) characters.", code="nul_character",
+        raise ValidationFailed("文字中不能含有 NUL（\\u0000）字符。", code="nul_character",
                                details={"where": where})
 
 

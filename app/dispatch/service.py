@@ -1,4 +1,4 @@
-"""Routing a report to the nearest available grid worker (DESIGN "Assignment", steps 1–5)."""
+"""Routing a report to the nearest available grid worker (docs/ARCHITECTURE.md, "Assignment", steps 1–5)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

@@ -47,7 +47,8 @@ def sweep(*, auto_close_after: timedelta) -> SweepResult:
         if _apply(report_id, Action.OVERDUE, note="职能部门超过处置时限"):
             result.overdue.append(report_id)
     for report_id in _resolved_before(now - auto_close_after):
-        if _apply(report_id, Action.AUTO_CLOSE, note="7天未评价，自动办结", changes={"closed_at": now}):
+        note = f"{auto_close_after.days}天未评价，自动办结"
+        if _apply(report_id, Action.AUTO_CLOSE, note=note, changes={"closed_at": now}):
             result.closed.append(report_id)
     return result
 

@@ -52,8 +52,8 @@ def _uploaded_map() -> bytes:
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed(
-                "Attach the GeoJSON file as the form field `file`.",
-                details={"fields": {"file": ["Missing file."]}},
+                "请把 GeoJSON 文件放在表单字段 file 中上传。",
+                details={"fields": {"file": ["缺少文件。"]}},
             )
         return upload.read()
     return request.get_data()

@@ -68,7 +68,7 @@ def load_json(raw: bytes | str) -> Any:
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _file_error("not_json", f"The file is not valid JSON ({exc}).") from None
+        raise _file_error("not_json", f"文件不是有效的 JSON（{exc}）。") from None
 
 
 def parse_feature_collection(data: Any, *, existing_levels: Mapping[str, str]) -> list[AreaRecord]:
@@ -78,12 +78,12 @@ def parse_feature_collection(data: Any, *, existing_levels: Mapping[str, str]) -
     name a parent that is not in the file. A level given in the file wins over the stored one.
     """
     if not isinstance(data, Mapping) or data.get("type") != "FeatureCollection":
-        raise _file_error("not_feature_collection", "The file is not a GeoJSON FeatureCollection.")
+        raise _file_error("not_feature_collection", "文件不是 GeoJSON FeatureCollection。")
     features = data.get("features")
     if not isinstance(features, list):
-        raise _file_error("not_feature_collection", "The FeatureCollection has no features list.")
+        raise _file_error("not_feature_collection", "FeatureCollection 缺少 features 列表。")
     if not features:
-        raise _file_error("empty", "The FeatureCollection has no features.")
+        raise _file_error("empty", "FeatureCollection 里没有任何要素。")
     parsed = [_parse_feature(index, feature) for index, feature in enumerate(features)]
     _check_duplicates(parsed)
     _check_parents(parsed, existing_levels)
@@ -96,7 +96,7 @@ def parse_feature_collection(data: Any, *, existing_levels: Mapping[str, str]) -
 def _parse_feature(index: int, feature: Any) -> tuple[_Problems, AreaRecord | None]:
     problems = _Problems(index)
     if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-        problems.add("not_a_feature", "This entry is not a GeoJSON Feature.")
+        problems.add("not_a_feature", "这一项不是 GeoJSON Feature。")
         return problems, None
     props = feature.get("properties")
     props = props if isinstance(props, Mapping) else {}
@@ -106,7 +106,7 @@ def _parse_feature(index: int, feature: Any) -> tuple[_Problems, AreaRecord | No
     level = props.get("level")
     if level not in LEVEL_DEPTH:
         problems.add(
-            "unknown_level", f"Unknown level {level!r}; use one of {', '.join(LEVEL_DEPTH)}."
+            "unknown_level", f"未知层级 {level!r}，请使用：{'、'.join(LEVEL_DEPTH)}。"
         )
     parent_code = props.get("parent_code")
     if parent_code is not None:
@@ -123,24 +123,24 @@ def _text(value: Any, max_length: int, name: str, problems: _Problems) -> str | 
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not value.strip():
-        problems.add(f"missing_{name}", f"The feature has no {name}.")
+        problems.add(f"missing_{name}", f"要素缺少 {name}。")
         return None
     if len(value.strip()) > max_length:
-        problems.add(f"{name}_too_long", f"The {name} is longer than {max_length} characters.")
+        problems.add(f"{name}_too_long", f"{name} 超过{max_length}个字符。")
         return None
     return value.strip()
 
 
 def _parse_geometry(geometry: Any, problems: _Problems) -> dict[str, Any] | None:
     if not isinstance(geometry, Mapping) or geometry.get("type") not in GEOMETRY_TYPES:
-        problems.add("unsupported_geometry", "The geometry must be a Polygon or MultiPolygon.")
+        problems.add("unsupported_geometry", "几何图形必须是 Polygon 或 MultiPolygon。")
         return None
     kind = geometry["type"]
     problems_before = len(problems.items)
     raw = geometry.get("coordinates")
     polygons = [raw] if kind == "Polygon" else raw
     if not isinstance(polygons, list) or not polygons:
-        problems.add("bad_coordinates", "The geometry has no coordinates.")
+        problems.add("bad_coordinates", "几何图形没有坐标。")
         return None
     clean = [_parse_polygon(polygon, problems) for polygon in polygons]
     if len(problems.items) > problems_before or any(polygon is None for polygon in clean):
@@ -148,14 +148,14 @@ def _parse_geometry(geometry: Any, problems: _Problems) -> dict[str, Any] | None
     normalized = {"type": kind, "coordinates": clean[0] if kind == "Polygon" else clean}
     reason = shapely.is_valid_reason(shape(normalized))
     if reason != "Valid Geometry":
-        problems.add("invalid_polygon", f"The polygon is not valid: {reason}.")
+        problems.add("invalid_polygon", f"多边形无效：{reason}。")
         return None
     return normalized
 
 
 def _parse_polygon(polygon: Any, problems: _Problems) -> list[list[list[float]]] | None:
     if not isinstance(polygon, list) or not polygon:
-        problems.add("bad_coordinates", "A polygon must be a list of linear rings.")
+        problems.add("bad_coordinates", "多边形必须由闭合环组成。")
         return None
     rings = []
     for ring in polygon:
@@ -168,7 +168,7 @@ def _parse_polygon(polygon: Any, problems: _Problems) -> list[list[list[float]]]
 
 def _parse_ring(ring: Any, problems: _Problems) -> list[list[float]] | None:
     if not isinstance(ring, list) or len(ring) < 4:
-        problems.add("bad_coordinates", "A linear ring needs at least four positions.")
+        problems.add("bad_coordinates", "一个闭合环至少需要四个点。")
         return None
     positions = []
     for position in ring:
@@ -184,7 +184,7 @@ def _parse_ring(ring: Any, problems: _Problems) -> list[list[float]] | None:
             return None
         positions.append([lon, lat])
     if positions[0] != positions[-1]:
-        problems.add("ring_not_closed", "A linear ring must end where it starts.")
+        problems.add("ring_not_closed", "闭合环的终点必须与起点相同。")
         return None
     return positions
 
@@ -205,7 +205,7 @@ def _check_duplicates(parsed: Sequence[tuple[_Problems, AreaRecord | None]]) -> 
     for problems, _ in parsed:
         if problems.code is not None and counts[problems.code] > 1:
             problems.add(
-                "duplicate_code", f"The code {problems.code} appears {counts[problems.code]} times."
+                "duplicate_code", f"编码 {problems.code} 出现了{counts[problems.code]}次。"
             )
 
 
@@ -226,23 +226,23 @@ def _parent_problem(record: AreaRecord, levels: Mapping[str, str]) -> tuple[str,
     depth = LEVEL_DEPTH[record.level]
     if depth == 0:
         if record.parent_code is not None:
-            return "unexpected_parent", "A district is the top of the tree and has no parent."
+            return "unexpected_parent", "区县是最上层，不能有上级。"
         return None
     if record.parent_code is None:
-        return "missing_parent", f"A {record.level} needs a parent_code."
+        return "missing_parent", f"{record.level} 需要填写上级编码（parent_code）。"
     if record.parent_code == record.code:
-        return "level_order", "An area cannot be its own parent."
+        return "level_order", "区域不能是自己的上级。"
     parent_level = levels.get(record.parent_code)
     if parent_level is None:
         return (
             "missing_parent",
-            f"The parent {record.parent_code} is neither in the file nor known.",
+            f"上级 {record.parent_code} 既不在文件中，也不在系统里。",
         )
     if LEVEL_DEPTH.get(parent_level) != depth - 1:
         expected = LEVEL_ORDER[depth - 1].value
         return (
             "level_order",
-            f"A {record.level} must sit in a {expected}; {record.parent_code} is a {parent_level}.",
+            f"{record.level} 的上级必须是 {expected}，而 {record.parent_code} 是 {parent_level}。",
         )
     return None
 
@@ -259,7 +259,7 @@ def _features_error(bad: Sequence[_Problems], *, total: int) -> ValidationFailed
         for problems in bad[:MAX_LISTED_FEATURES]
     ]
     details = {"features": listed, "bad_features": len(bad), "total_features": total}
-    message = f"{len(bad)} of {total} features are invalid; nothing was imported."
+    message = f"{total}个要素中有{len(bad)}个无效，未导入任何内容。"
     return ValidationFailed(message, code="invalid_geojson", details=details)
 
 

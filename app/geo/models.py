@@ -22,6 +22,9 @@ class Level(StrEnum):
 
 
 LEVEL_ORDER: tuple[Level, ...] = tuple(Level)
+# What each level is called where a person reads it.
+LEVEL_TEXT: dict[str, str] = {Level.DISTRICT: "区县", Level.STREET: "街道", Level.COMMUNITY: "社区",
+                              Level.GRID: "网格", Level.MICRO_GRID: "微网格"}
 
 
 class Area(TimestampMixin, db.Model):
@@ -56,7 +59,7 @@ class Area(TimestampMixin, db.Model):
 
 
 class AreaWorker(db.Model):
-    """A grid worker responsible for a grid or micro-grid (step 4 of assignment)."""
+    """A grid worker responsible for a grid or micro-grid (docs/ARCHITECTURE.md, "Assignment", step 4)."""
 
     __tablename__ = "area_workers"
 
@@ -82,7 +85,7 @@ class WorkerPresence(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
 
     __table_args__ = (
-        # Equality on duty and community, range on lat, lon checked inside the index (field notes).
+        # Equality on duty and community, range on lat, lon inside the index (docs/ARCHITECTURE.md, "Assignment").
         Index(
             "ix_worker_presence_duty_community_lat_lon", "on_duty", "community_code", "lat", "lon"
         ),

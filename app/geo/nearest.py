@@ -1,4 +1,4 @@
-"""The nearest available grid worker to a point (assignment steps 2–3), fast and exact."""
+"""The nearest available grid worker to a point (docs/ARCHITECTURE.md, "Assignment", steps 2–3), fast and exact."""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def set_duty(
     community_code = _require_grid_worker(worker)
     now = clock.utcnow()
     if on_duty and (lat is None or lon is None):
-        raise Unprocessable("Share your location to go on duty.", code="location_required")
+        raise Unprocessable("上岗前请先开启定位。", code="location_required")
     values: dict[str, Any] = {
         "user_id": worker.id,
         "on_duty": on_duty,
@@ -93,7 +93,7 @@ def record_location(
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise Conflict("You are off duty; go on duty to share your location.", code="off_duty")
+        raise Conflict("你还没有上岗，上岗后才会上传位置。", code="off_duty")
     db.session.commit()
     return _presence_of({"on_duty": True, **values}, fresh_minutes)
 
@@ -110,10 +110,10 @@ def get_presence(*, worker: User, fresh_minutes: int | None = None) -> Presence:
 
 def _require_grid_worker(worker: User) -> str:
     if worker.role != Role.GRID_WORKER:
-        raise Forbidden("Only grid workers go on duty.", code="role_not_allowed")
+        raise Forbidden("只有网格员需要上岗。", code="role_not_allowed")
     if worker.area_code is None:
         raise Unprocessable(
-            "You belong to no community yet; ask your secretary.", code="no_community"
+            "你还没有所属社区，请联系社区书记。", code="no_community"
         )
     return worker.area_code
 

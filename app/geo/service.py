@@ -73,7 +73,7 @@ def import_areas(*, source: bytes | str | Mapping[str, Any]) -> ImportResult:
     except IntegrityError:
         db.session.rollback()
         raise Conflict(
-            "The map changed while it was being imported; please import the file again.",
+            "导入时地图被他人修改了，请重新导入文件。",
             code="import_conflict",
         ) from None
     return ImportResult(len(new), len(changed), len(records) - len(new) - len(changed))
@@ -126,7 +126,7 @@ def _check_level_changes(records: Sequence[AreaRecord], existing_levels: Mapping
     bad = sorted({parent for code, parent in stranded if code not in in_file})
     if bad:
         raise ValidationFailed(
-            f"{len(bad)} areas change level but keep children that are not in the file.",
+            f"有{len(bad)}个区域改变了层级，但它们的下级区域不在文件中。",
             code="invalid_geojson",
             details={
                 "features": [
@@ -135,7 +135,7 @@ def _check_level_changes(records: Sequence[AreaRecord], existing_levels: Mapping
                         "problems": [
                             {
                                 "code": "level_change_strands_children",
-                                "message": "Include its children in the file too.",
+                                "message": "请把它的下级区域也放进文件。",
                             }
                         ],
                     }
@@ -162,7 +162,7 @@ def get_area(*, code: str) -> Area:
     """One area by code, or NotFound."""
     area = db.session.get(Area, code)
     if area is None:
-        raise NotFound("There is no area with this code.", code="area_not_found")
+        raise NotFound("没有这个编码的区域。", code="area_not_found")
     return area
 
 
@@ -251,7 +251,7 @@ def set_area_workers(*, actor: User, code: str, user_ids: Sequence[int]) -> list
     area = _locked_area(code)
     if area.level not in GRID_LEVELS:
         raise Unprocessable(
-            "Responsible workers are set on grids and micro-grids only.",
+            "只能为网格和微网格指定责任网格员。",
             code="not_a_grid",
             details={"code": code, "level": area.level},
         )
@@ -265,7 +265,7 @@ def set_area_workers(*, actor: User, code: str, user_ids: Sequence[int]) -> list
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("Someone else changed these workers just now; try again.") from None
+        raise Conflict("刚才有人修改了这些网格员，请再试一次。") from None
     return workers
 
 
@@ -279,7 +279,7 @@ def list_area_workers(*, actor: User, code: str) -> list[User]:
 def responsible_worker_for(
     area_chain: Sequence[Area], *, caseload_of: CaseloadCounter = no_caseload
 ) -> User | None:
-    """Assignment step 4: the responsible worker of the most specific grid in the chain.
+    """Assignment step 4 (docs/ARCHITECTURE.md): the responsible worker of the most specific grid in the chain.
 
     Among several responsible workers the one with the smaller open caseload wins, then the
     smaller id. No cap here: the report is queued with them and pushed anyway.
@@ -311,7 +311,7 @@ def _locked_area(code: str) -> Area:
     # Row lock on PostgreSQL serialises two edits of one area; SQLite's writer lock already does.
     area = db.session.scalar(select(Area).where(Area.code == code).with_for_update())
     if area is None:
-        raise NotFound("There is no area with this code.", code="area_not_found")
+        raise NotFound("没有这个编码的区域。", code="area_not_found")
     return area
 
 
@@ -320,19 +320,19 @@ def _require_map_keeper(actor: User, community: Area | None) -> None:
         return
     if actor.role == Role.SECRETARY and community is not None and actor.area_code == community.code:
         return
-    raise Forbidden("This grid is not in your community.", code="outside_your_area")
+    raise Forbidden("这个网格不在你的社区。", code="outside_your_area")
 
 
 def _grid_workers_of(community: Area | None, user_ids: Sequence[int]) -> list[User]:
     if len(user_ids) > MAX_WORKERS_PER_AREA:
-        raise ValidationFailed(f"At most {MAX_WORKERS_PER_AREA} workers per grid.")
+        raise ValidationFailed(f"每个网格最多{MAX_WORKERS_PER_AREA}名网格员。")
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
     community_code = community.code if community is not None else None
     reasons = {user_id: _why_not_worker(users.get(user_id), community_code) for user_id in user_ids}
     bad = {user_id: reason for user_id, reason in reasons.items() if reason is not None}
     if bad:
         raise ValidationFailed(
-            "Some of these people cannot be responsible for this grid.",
+            "其中有人不能负责这个网格。",
             code="invalid_workers",
             details={"user_ids": {str(user_id): reason for user_id, reason in bad.items()}},
         )
@@ -341,11 +341,11 @@ def _grid_workers_of(community: Area | None, user_ids: Sequence[int]) -> list[Us
 
 def _why_not_worker(user: User | None, community_code: str | None) -> str | None:
     if user is None:
-        return "No such user."
+        return "找不到这个用户。"
     if user.role != Role.GRID_WORKER:
-        return "Not a grid worker."
+        return "不是网格员。"
     if user.status != UserStatus.ACTIVE:
-        return "The account is not active."
+        return "账号未启用。"
     if community_code is None or user.area_code != community_code:
-        return "A grid worker of another community."
+        return "是其他社区的网格员。"
     return None

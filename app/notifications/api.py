@@ -91,5 +91,5 @@ def vapid_public_key():
     key = push.public_key_for(private_key=setting("VAPID_PRIVATE_KEY"),
                               public_key=setting("VAPID_PUBLIC_KEY"))
     if key is None:
-        raise NotFound("Web Push is not set up on this server.", code="web_push_not_configured")
+        raise NotFound("本服务器未配置网页推送。", code="web_push_not_configured")
     return {"public_key": key}

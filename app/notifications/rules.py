@@ -38,17 +38,17 @@ def endpoint_problem(endpoint: str, *, allow_insecure_loopback: bool) -> str | N
         host = parts.hostname
         parts.port  # noqa: B018  (raises on a malformed port)
     except ValueError:
-        return "Not a valid URL."
+        return "不是有效的网址。"
     if not host or parts.username or parts.password:
-        return "Use the push service URL your browser gave you."
+        return "请使用浏览器提供的推送服务地址。"
     loopback = _is_loopback(host)
     if parts.scheme == "http" and allow_insecure_loopback and loopback:
         return None
     if parts.scheme != "https":
-        return "The push endpoint must be an https URL."
+        return "推送地址必须是 https 网址。"
     # The deliverer POSTs to this URL: never let a subscription aim it at our own network.
     if loopback or _is_private_address(host):
-        return "The push endpoint must be a public push service."
+        return "推送地址必须是公共推送服务。"
     return None
 
 
@@ -67,17 +67,17 @@ def p256dh_problem(value: str) -> str | None:
     """Why a p256dh key is unacceptable, or None: a base64url uncompressed P-256 point."""
     raw = decode_key(value, length=P256DH_BYTES)
     if raw is None or raw[0] != 0x04:
-        return "Must be the base64url of a 65-byte uncompressed P-256 public key."
+        return "必须是65字节未压缩 P-256 公钥的 base64url 编码。"
     try:
         ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
     except ValueError:
-        return "Not a point on the P-256 curve."
+        return "不是 P-256 曲线上的点。"
     return None
 
 
 def auth_problem(value: str) -> str | None:
     """Why an auth secret is unacceptable, or None: base64url of 16 bytes."""
-    return None if decode_key(value, length=AUTH_BYTES) else "Must be the base64url of 16 bytes."
+    return None if decode_key(value, length=AUTH_BYTES) else "必须是16字节的 base64url 编码。"
 
 
 def retry_delay_seconds(*, attempts: int, base_seconds: float, max_seconds: float) -> float:

@@ -6,34 +6,34 @@ from app.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMedia, V
 
 class UnsupportedPhotoType(UnsupportedMedia):
     code = "unsupported_photo_type"
-    message = "Please send a photo (JPEG, PNG, WebP or HEIC)."
+    message = "请上传照片（JPEG、PNG、WebP 或 HEIC）。"
 
 
 class CorruptPhoto(ValidationFailed):
     code = "corrupt_photo"
-    message = "This photo is damaged or incomplete; please take or send it again."
+    message = "照片已损坏或不完整，请重新拍摄或上传。"
 
 
 class PhotoTooLarge(PayloadTooLarge):
     code = "photo_too_large"
-    message = "This photo file is too large."
+    message = "照片文件太大。"
 
 
 class PhotoTooManyPixels(PayloadTooLarge):
     code = "photo_too_many_pixels"
-    message = "This photo has too many pixels; please send a smaller one."
+    message = "照片像素太高，请换一张小一些的。"
 
 
 class InvalidPhotoLink(Forbidden):
     code = "invalid_photo_link"
-    message = "This photo link is not valid."
+    message = "照片链接无效。"
 
 
 class PhotoLinkExpired(Forbidden):
     code = "photo_link_expired"
-    message = "This photo link has expired; please reload the report."
+    message = "照片链接已过期，请刷新页面。"
 
 
 class PhotoNotFound(NotFound):
     code = "photo_not_found"
-    message = "This photo is no longer available."
+    message = "这张照片已不可用。"

@@ -11,8 +11,9 @@ from typing import Any
 
 from PIL import ExifTags, Image
 
+from app.common.clock import CHINA_TZ as CHINA_STANDARD_TIME
+
 # China has kept one offset, without daylight saving, since 1991; phones there rarely write OffsetTime.
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 # Anything a malformed EXIF block can make Pillow or our arithmetic raise.
 _EXIF_ERRORS = (

@@ -1,14 +1,15 @@
 """Leaderboard periods on China time (UTC+8, weeks from Monday), in Python and in SQL."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Date, cast, func, literal, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.common.clock import CHINA_TZ
+
 # China has kept one offset without daylight saving since 1991; a fixed offset needs no tz database.
-CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 ALL_TIME_START = date(1970, 1, 1)
 
 

@@ -164,9 +164,9 @@ def adjustment_award(*, rider_id: int, delta: int, reason: str) -> Award:
     text = reason.strip()
     low, high = ADJUSTMENT_REASON_LENGTH
     if not low <= len(text) <= high:
-        raise ValueError(f"The reason must be {low} to {high} characters.")
+        raise ValueError(f"原因需要{low}到{high}个字。")
     if delta == 0 or abs(delta) > MAX_ADJUSTMENT:
-        raise ValueError(f"The change must be between -{MAX_ADJUSTMENT} and {MAX_ADJUSTMENT}, not 0.")
+        raise ValueError(f"分值须在 -{MAX_ADJUSTMENT} 到 {MAX_ADJUSTMENT} 之间，且不为0。")
     return Award(rider_id, None, Reason.ADJUSTMENT, delta, text)
 
 

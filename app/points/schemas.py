@@ -17,14 +17,13 @@ MAX_EXPORT_ROWS = 10_000
 
 def _non_zero_bounded(delta: int) -> None:
     if delta == 0 or abs(delta) > rules.MAX_ADJUSTMENT:
-        raise ValidationError(f"Use a non-zero change between -{rules.MAX_ADJUSTMENT} and "
-                              f"{rules.MAX_ADJUSTMENT}.")
+        raise ValidationError(f"请填写 -{rules.MAX_ADJUSTMENT} 到 {rules.MAX_ADJUSTMENT} 之间、不为0的分值。")
 
 
 def _readable_reason(text: str) -> None:
     low, high = rules.ADJUSTMENT_REASON_LENGTH
     if not low <= len(text.strip()) <= high:
-        raise ValidationError(f"Give a reason of {low} to {high} characters; the rider will read it.")
+        raise ValidationError(f"请填写{low}到{high}个字的原因，骑手会看到。")
 
 
 class AdjustmentSchema(Schema):

@@ -43,7 +43,7 @@ def award_for_confirmation(*, report: Report) -> list[LedgerEntry]:
     hazard = _original_of(report)
     category = db.session.get(Category, hazard.category_code)
     if category is None:
-        raise NotFound("The report's category is gone.", code="category_not_found")
+        raise NotFound("这条上报的类别已不存在。", code="category_not_found")
     duplicates = _confirming_duplicates(hazard)
     awards = rules.confirmation_awards(
         hazard=rules.Hazard(hazard.id, hazard.reporter_id, category.points, category.urgent),
@@ -52,7 +52,8 @@ def award_for_confirmation(*, report: Report) -> list[LedgerEntry]:
     reports = {hazard.id: hazard, **{dup.id: dup for dup in duplicates}}
     now = clock.utcnow()
     _lock_riders({award.rider_id for award in awards})
-    awards = rules.apply_daily_cap(awards, earned_today=_earned_today(
+    # Entries written by an earlier confirmation are in today's sum already: cap only the new ones.
+    awards = rules.apply_daily_cap(_not_yet_written(awards), earned_today=_earned_today(
         {award.rider_id for award in awards}, now))
     return _write(awards, reports=reports, at=now)
 
@@ -85,12 +86,12 @@ def adjust_points(*, actor: User, rider_id: int, delta: int, reason: str) -> Led
     """A secretary (of the rider's community) or an admin adds or removes points, with a reason."""
     rider = db.session.get(User, rider_id)
     if rider is None:
-        raise NotFound("No such rider.", code="rider_not_found")
+        raise NotFound("找不到这名骑手。", code="rider_not_found")
     if rider.role != Role.RIDER:
-        raise Unprocessable("Only riders have honour points.", code="not_a_rider")
+        raise Unprocessable("只有骑手有荣誉积分。", code="not_a_rider")
     if actor.role == Role.SECRETARY:
         if rider.area_code is None or rider.area_code != actor.area_code:
-            raise Forbidden("This rider is not in your community.", code="outside_your_area")
+            raise Forbidden("这名骑手不属于你的社区。", code="outside_your_area")
     elif actor.role != Role.ADMIN:
         raise Forbidden()
     try:
@@ -141,6 +142,16 @@ def _lock_riders(rider_ids: Iterable[int]) -> None:
         # NO KEY UPDATE: foreign-key checks from other inserts (reports, entries) are not blocked.
         db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id)
                            .with_for_update(key_share=True))
+
+
+def _not_yet_written(awards: Sequence[Award]) -> list[Award]:
+    """The awards whose (report, rider, reason) is not in the ledger yet, in their order."""
+    report_ids = sorted({award.report_id for award in awards if award.report_id is not None})
+    written = set(db.session.execute(
+        select(LedgerEntry.report_id, LedgerEntry.rider_id, LedgerEntry.reason)
+        .where(LedgerEntry.report_id.in_(report_ids))).all()) if report_ids else set()
+    return [award for award in awards
+            if (award.report_id, award.rider_id, award.reason.value) not in written]
 
 
 def _earned_today(rider_ids: Iterable[int], now: datetime) -> dict[int, int]:

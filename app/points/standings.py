@@ -107,12 +107,12 @@ def leaderboard_csv(*, actor: User, scope: str, area_code: str | None, period: s
 def _board_for(actor: User, *, scope: str, area_code: str | None, period: str) -> Board:
     """The board asked for, checked: the area's level matches the scope, and it is the actor's."""
     if scope not in SCOPES or period not in tuple(Period):
-        raise ValidationFailed(details={"fields": {"scope": ["Unknown scope or period."]}})
+        raise ValidationFailed(details={"fields": {"scope": ["范围或周期不正确。"]}})
     area = None
     if scope == "all":
         if area_code:
-            raise ValidationFailed("Leave out the area for the everyone leaderboard.",
-                                   details={"fields": {"area": ["Not allowed with scope=all."]}})
+            raise ValidationFailed("全部范围的排行榜不需要指定区域。",
+                                   details={"fields": {"area": ["scope=all 时不能指定区域。"]}})
     else:
         area = _area_of_scope(actor, scope, area_code)
     _check_may_see(actor, scope, area)
@@ -124,14 +124,14 @@ def _area_of_scope(actor: User, scope: str, area_code: str | None) -> Area:
     if not area_code:
         area_code = _own_areas(actor).get(scope)
         if area_code is None:
-            raise ValidationFailed(f"Say which {scope} (area=CODE).",
-                                   details={"fields": {"area": ["Required for this scope."]}})
+            raise ValidationFailed("请指定区域（area=编码）。",
+                                   details={"fields": {"area": ["这个范围必须指定区域。"]}})
     area = db.session.get(Area, area_code)
     if area is None:
-        raise Unprocessable(f"'{area_code}' is not a known area.", code="unknown_area",
+        raise Unprocessable(f"没有编码为「{area_code}」的区域。", code="unknown_area",
                             details={"area": area_code})
     if area.level != scope:
-        raise Unprocessable(f"'{area_code}' is a {area.level}, not a {scope}.",
+        raise Unprocessable(f"「{area_code}」的层级与排行范围不一致。",
                             code="area_level_mismatch",
                             details={"area": area_code, "level": area.level, "scope": scope})
     return area
@@ -147,7 +147,7 @@ def _check_may_see(actor: User, scope: str, area: Area | None) -> None:
         Role.DISPATCHER: ("community", "street", "district"),
     }.get(Role(actor.role), ())
     if scope not in allowed:
-        raise Forbidden("You cannot see this leaderboard.", code="outside_your_area")
+        raise Forbidden("你不能查看这个排行榜。", code="outside_your_area")
     if area is None:
         return
     if actor.role == Role.DISPATCHER:
@@ -155,7 +155,7 @@ def _check_may_see(actor: User, scope: str, area: Area | None) -> None:
     else:
         inside = own.get(scope) == area.code
     if not inside:
-        raise Forbidden("This area is not yours.", code="outside_your_area",
+        raise Forbidden("这不是你负责的区域。", code="outside_your_area",
                         details={"area": area.code})
 
 

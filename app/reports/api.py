@@ -51,7 +51,7 @@ def _rider_key() -> str:
 def _idempotency_key() -> str | None:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        raise ValidationFailed("Idempotency-Key must be 8–100 letters, digits or ._:- characters.",
+        raise ValidationFailed("Idempotency-Key 须为8–100个字母、数字或 ._:- 字符。",
                                code="invalid_idempotency_key")
     return key
 

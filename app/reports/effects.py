@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.auth.models import Role, User, UserStatus
 from app.categories.models import Category
+from app.common import clock
 from app.extensions import db
 from app.notifications import service as notifications
 from app.points import service as points
@@ -61,7 +62,7 @@ def notify_dispatchers(*, report: Report, event: ReportEvent, actor: User | None
 
 
 def notify_department(*, report: Report, event: ReportEvent, actor: User | None) -> None:
-    due = f"，请于{report.due_at:%m-%d %H:%M} (UTC) 前处置" if report.due_at else ""
+    due = f"，请于{clock.china_time(report.due_at):%m月%d日 %H:%M}前处置" if report.due_at else ""
     notifications.notify(
         user_id=report.department_id, kind="dispatched", report_id=report.id,
         title=f"区指挥中心派发：{_category_name(report)}", body=f"{report.address or ''}{due}",

@@ -39,17 +39,17 @@ def dispatch(*, actor: User, report_id: int, department_id: int, due_at: datetim
     report = check_allowed(report_id=report_id, action=Action.DISPATCH, actor=actor)
     department = db.session.get(User, department_id)
     if department is None or department.role != Role.DEPARTMENT or department.status != UserStatus.ACTIVE:
-        raise Unprocessable("Choose an active department account.", code="not_a_department",
+        raise Unprocessable("请选择一个在用的职能部门账号。", code="not_a_department",
                             details={"department_id": department_id})
     if report.district_code and department.area_code != report.district_code:
-        raise Unprocessable("That department serves another district.", code="not_a_department")
+        raise Unprocessable("这个部门属于其他区县。", code="not_a_department")
     now = clock.utcnow()
     if due_at is None:
         category = db.session.get(Category, report.category_code)
         due_at = now + timedelta(hours=category.resolve_hours if category else 72)
     elif due_at <= now:
-        raise ValidationFailed("The deadline must be in the future.", code="due_in_past",
-                               details={"fields": {"due_at": ["Must be in the future."]}})
+        raise ValidationFailed("办理期限必须晚于现在。", code="due_in_past",
+                               details={"fields": {"due_at": ["必须晚于现在。"]}})
     return _commit(transition(report_id=report_id, action=Action.DISPATCH, actor=actor,
                               note=f"派至{department.name}",
                               changes={"department_id": department.id, "due_at": due_at},
@@ -81,7 +81,7 @@ def reject(*, actor: User, report_id: int, reason: str, duplicate_of: int | None
     if reason == "duplicate":
         original = db.session.get(Report, duplicate_of) if duplicate_of else None
         if original is None or original.id == report_id:
-            raise Unprocessable("Name the original report this one duplicates.",
+            raise Unprocessable("请指明与之重复的原上报编号。",
                                 code="invalid_duplicate_of", details={"duplicate_of": duplicate_of})
         changes["duplicate_of_id"] = original.duplicate_of_id or original.id
     return _commit(transition(report_id=report_id, action=Action.REJECT, actor=actor, note=note,

@@ -36,11 +36,11 @@ def photo_row(report_id: int, photo: IntakePhoto, *, kind: str) -> ReportPhoto:
 def check_photo_count(photos: Sequence[bytes], *, maximum: int) -> None:
     """Between one and `maximum` photos."""
     if not photos:
-        raise ValidationFailed("Attach at least one photo.", code="photo_required",
-                               details={"fields": {"photos": ["Attach at least one photo."]}})
+        raise ValidationFailed("请至少附一张照片。", code="photo_required",
+                               details={"fields": {"photos": ["请至少附一张照片。"]}})
     if len(photos) > maximum:
-        raise ValidationFailed(f"Attach at most {maximum} photos.", code="too_many_photos",
-                               details={"fields": {"photos": [f"Attach at most {maximum} photos."]}})
+        raise ValidationFailed(f"最多附{maximum}张照片。", code="too_many_photos",
+                               details={"fields": {"photos": [f"最多附{maximum}张照片。"]}})
 
 
 class PhotoIntake:

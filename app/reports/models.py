@@ -34,7 +34,7 @@ class Status(StrEnum):
     REJECTED = "rejected"
 
 
-# Each status as the people who follow a report read it (notifications, the API's status_text, pages).
+# What each status is called where a person reads it (the app, the console, notifications).
 STATUS_TEXT: dict[str, str] = {
     Status.SUBMITTED: "已提交", Status.ASSIGNED: "已派给网格员", Status.ACCEPTED: "网格员已接单",
     Status.ESCALATED: "已上报区指挥中心", Status.DISPATCHED: "已派至职能部门", Status.RESOLVED: "已处置",

@@ -1,18 +1,16 @@
 """In and out shapes of reports."""
 from __future__ import annotations
 
-from datetime import timedelta, timezone
 from typing import Any
 
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, post_load, validate
 
+from app.common import clock
 from app.common.fields import Id
 from app.common.pagination import PageArgsSchema, page_schema
 from app.geo.schemas import AreaSchema
 from app.reports.models import Status
-
-CHINA_TIME = timezone(timedelta(hours=8))
 
 
 class AwareDateTime(fields.DateTime):
@@ -20,7 +18,7 @@ class AwareDateTime(fields.DateTime):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
         parsed = super()._deserialize(value, attr, data, **kwargs)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA_TIME)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.CHINA_TZ)
 
 
 class ReportFormSchema(Schema):

@@ -185,7 +185,7 @@ def _earlier_submission(user_id: int, key: str, fingerprint: Callable[[], str]) 
     if record is None:
         return None
     if record.request_hash != fingerprint():
-        raise Unprocessable("This Idempotency-Key was already used for a different report.",
+        raise Unprocessable("这个 Idempotency-Key 已用于另一条上报。",
                             code="idempotency_key_reused")
     return db.session.get(Report, record.report_id)
 
@@ -202,8 +202,8 @@ def _fingerprint(fields: dict[str, Any], photos: Sequence[bytes]) -> str:
 
 def _check_captured_at(captured_at: datetime | None) -> None:
     if captured_at is not None and captured_at > clock.utcnow() + CLOCK_SKEW:
-        raise ValidationFailed("The capture time is in the future.", code="captured_in_future",
-                               details={"fields": {"captured_at": ["Must not be in the future."]}})
+        raise ValidationFailed("拍摄时间不能晚于现在。", code="captured_in_future",
+                               details={"fields": {"captured_at": ["不能晚于现在。"]}})
 
 
 def _code_at(chain: Sequence[Any], level: Level) -> str | None:
@@ -249,10 +249,10 @@ def get_report(*, viewer: User, report_id: int) -> Report:
     """One report the viewer may see; 404 if there is none, 403 if it is not theirs to see."""
     report = db.session.get(Report, report_id)
     if report is None:
-        raise NotFound("No such report.", code="report_not_found")
+        raise NotFound("找不到这条上报。", code="report_not_found")
     visible = db.session.scalar(reports_visible_to(viewer).where(Report.id == report_id))
     if visible is None and not _confirms(viewer, report):
-        raise Forbidden("This report is not yours to see.", code="not_your_report")
+        raise Forbidden("你无权查看这条上报。", code="not_your_report")
     return report
 
 

@@ -21,7 +21,7 @@ from app.common import clock
 from app.errors import Forbidden, InvalidTransition, NotFound
 from app.extensions import db
 from app.reports import effects
-from app.reports.models import Report, ReportEvent, Status
+from app.reports.models import STATUS_TEXT, Report, ReportEvent, Status
 
 SYSTEM = "system"  # the actor of sweeps and automatic routing
 REOPEN_WINDOW = timedelta(hours=72)
@@ -48,28 +48,28 @@ Guard = Callable[[Report, User], None]
 
 def _assignee(report: Report, actor: User) -> None:
     if report.assigned_to_id != actor.id:
-        raise Forbidden("This report is assigned to someone else.", code="not_your_assignment")
+        raise Forbidden("这条上报已派给别人。", code="not_your_assignment")
 
 
 def _district_dispatcher(report: Report, actor: User) -> None:
     if report.district_code is not None and report.district_code != actor.area_code:
-        raise Forbidden("This report belongs to another district.", code="outside_your_area")
+        raise Forbidden("这条上报属于其他区县。", code="outside_your_area")
 
 
 def _dispatched_department(report: Report, actor: User) -> None:
     if report.department_id != actor.id:
-        raise Forbidden("This report was dispatched to another department.", code="not_your_assignment")
+        raise Forbidden("这条上报已派给其他部门。", code="not_your_assignment")
 
 
 def _reporter(report: Report, actor: User) -> None:
     if report.reporter_id != actor.id:
-        raise Forbidden("Only the rider who reported this can do that.", code="not_your_report")
+        raise Forbidden("只有上报的骑手本人可以这样做。", code="not_your_report")
 
 
 def _reporter_within_window(report: Report, actor: User) -> None:
     _reporter(report, actor)
     if report.resolved_at and clock.utcnow() - report.resolved_at > REOPEN_WINDOW:
-        raise InvalidTransition("Reports can be reopened within 72 hours of being resolved.",
+        raise InvalidTransition("处置完成72小时内才能要求重新处理。",
                                 code="reopen_window_passed", details={"status": report.status})
 
 
@@ -85,6 +85,14 @@ def _rule(to: Status, *roles: str, guard: Guard | None = None,
           effects: tuple[Callable[..., None], ...] = ()) -> Rule:
     return Rule(to, frozenset(roles), guard, effects)
 
+
+# What each action is called where a person reads it (buttons, timelines, error messages).
+ACTION_TEXT: dict[str, str] = {
+    Action.ASSIGN: "派单", Action.ACCEPT: "接单", Action.DECLINE: "退回", Action.TIMEOUT: "超时改派",
+    Action.ESCALATE: "上报区指挥中心", Action.DISPATCH: "派至部门", Action.RESOLVE: "处置",
+    Action.REJECT: "不予受理", Action.EVALUATE: "评价", Action.REOPEN: "要求重新处理",
+    Action.AUTO_CLOSE: "自动办结", Action.OVERDUE: "超期提醒", Action.CLOSE_WITH_ORIGINAL: "随原上报办结",
+}
 
 S, A = Status, Action
 WORKER, DISPATCHER, DEPARTMENT, RIDER = Role.GRID_WORKER, Role.DISPATCHER, Role.DEPARTMENT, Role.RIDER
@@ -155,7 +163,7 @@ def check_allowed(*, report_id: int, action: Action, actor: User | None,
     fresh = written is not None and written.id == report_id
     report = written if fresh else db.session.get(Report, report_id, populate_existing=True)
     if report is None:
-        raise NotFound("No such report.", code="report_not_found")
+        raise NotFound("找不到这条上报。", code="report_not_found")
     _check_actor(_rule_for(report, action), report, actor)
     return report
 
@@ -194,14 +202,15 @@ def _rule_for(report: Report, action: Action) -> Rule:
 def _check_actor(rule: Rule, report: Report, actor: User | None) -> None:
     if actor is None:
         if SYSTEM not in rule.roles:
-            raise Forbidden("Only a person can do this.")
+            raise Forbidden("这一步需要由人来操作。")
         return
     if actor.role not in rule.roles:
-        raise Forbidden("Your role cannot do this to a report.", code="role_not_allowed")
+        raise Forbidden("你的角色不能对上报做这个操作。", code="role_not_allowed")
     if rule.guard:
         rule.guard(report, actor)
 
 
 def _conflict(status: str | None, action: Action) -> InvalidTransition:
-    return InvalidTransition(f"Cannot {action} a report that is {status}.",
+    state = STATUS_TEXT.get(status, status) if status else "不存在"
+    return InvalidTransition(f"这条上报当前「{state}」，不能{ACTION_TEXT.get(action, action)}。",
                              details={"status": status, "action": str(action)})

@@ -60,10 +60,10 @@ def _area_for(actor: User, area_code: str | None) -> Area | None:
     if area_code is None:
         if actor.role == Role.ADMIN:
             return None
-        raise Unprocessable("You belong to no area yet.", code="no_area")
+        raise Unprocessable("你还没有所属区域。", code="no_area")
     area = db.session.get(Area, area_code)
     if area is None or area.level not in STAT_LEVELS:
-        raise Unprocessable(f"'{area_code}' is not a community, street or district.",
+        raise Unprocessable(f"「{area_code}」不是社区、街道或区县。",
                             code="unknown_area", details={"area": area_code})
     if actor.role == Role.ADMIN:
         return area
@@ -71,7 +71,7 @@ def _area_for(actor: User, area_code: str | None) -> Area | None:
     mine = (actor.role == Role.SECRETARY and area.code == actor.area_code) or (
         actor.role == Role.DISPATCHER and actor.area_code in chain)
     if not mine:
-        raise Forbidden("This area is not yours.", code="outside_your_area", details={"area": area.code})
+        raise Forbidden("这不是你负责的区域。", code="outside_your_area", details={"area": area.code})
     return area
 
 
@@ -79,11 +79,11 @@ def _days(date_from: date | None, date_to: date | None) -> tuple[date, date]:
     last = date_to or china_date(clock.utcnow())
     first = date_from or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
-        raise ValidationFailed("'from' must not be after 'to'.",
-                               details={"fields": {"from": ["After 'to'."]}})
+        raise ValidationFailed("开始日期不能晚于结束日期。",
+                               details={"fields": {"from": ["晚于结束日期。"]}})
     if (last - first).days >= MAX_DAYS:
-        raise ValidationFailed(f"Ask for at most {MAX_DAYS} days at once.",
-                               details={"fields": {"from": [f"More than {MAX_DAYS} days before 'to'."]}})
+        raise ValidationFailed(f"一次最多查询{MAX_DAYS}天。",
+                               details={"fields": {"from": [f"距结束日期超过{MAX_DAYS}天。"]}})
     return first, last
 
 

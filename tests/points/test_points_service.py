@@ -125,6 +125,20 @@ def test_the_daily_cap_holds_per_china_day(app, world, now):
     assert ledger_balance(app, rider.id) == 75
 
 
+def test_confirming_again_does_not_count_todays_entries_twice_against_the_cap(app, world, now):
+    """A hazard credited earlier today is credited again when a confirmation arrives later: only
+    the new first-reporter bonus meets the cap, not the entries that are already in the ledger."""
+    rider, confirmer = make_rider(app), make_rider(app, "李四")
+    earlier = [make_report(app, rider, category=URGENT) for _ in range(2)]
+    for report in earlier:
+        confirm(app, report)  # 30 of today's 60
+    hazard = make_report(app, rider, category=URGENT)
+    confirm(app, hazard)  # 45: its base and urgency bonus
+    make_report(app, confirmer, category=URGENT, duplicate_of=hazard)
+    assert (rider.id, "first_reporter_bonus", rules.FIRST_REPORTER_BONUS) in confirm(app, hazard)
+    assert ledger_balance(app, rider.id) == 45 + rules.FIRST_REPORTER_BONUS
+
+
 def test_the_cap_leaves_penalties_and_adjustments_alone(app, world, now):
     rider = make_rider(app)
     secretary = make_user(app, Role.SECRETARY, area_code=HOME)

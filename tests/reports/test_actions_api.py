@@ -201,3 +201,12 @@ def test_a_dispatcher_of_another_district_is_kept_out(client, app, staff, assign
     assert listed["total"] == 0
     dispatch = act(client, app, elsewhere, assigned, "dispatch", {"department_id": staff["department"].id})
     assert dispatch.status_code == 403 and dispatch.get_json()["error"]["code"] == "outside_your_area"
+
+
+def test_the_department_reads_its_deadline_in_china_time(client, app, staff, assigned):
+    act(client, app, staff["near"], assigned, "escalate", {"reason": "需要部门"})
+    act(client, app, staff["dispatcher"], assigned, "dispatch",
+        {"department_id": staff["department"].id, "due_at": "2099-01-01T12:00:00+08:00"})
+    told = client.get("/api/v1/notifications", headers=auth_headers(app, staff["department"])).get_json()
+    [dispatched] = [n for n in told["items"] if n["kind"] == "dispatched"]
+    assert "01月01日 12:00前处置" in dispatched["body"]

@@ -164,7 +164,7 @@ def test_every_bad_feature_is_listed_by_code_with_all_its_problems():
     }
     assert error.details["bad_features"] == 12
     assert error.details["total_features"] == 13
-    assert "nothing was imported" in error.message
+    assert "未导入任何内容" in error.message
     self_intersection = next(e for e in error.details["features"] if e["code"] == "S2")
     assert "Self-intersection" in self_intersection["problems"][0]["message"]
 

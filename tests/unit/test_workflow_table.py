@@ -1,4 +1,4 @@
-"""The report state machine as declared: DESIGN.md's diagram, checked without a database."""
+"""The report state machine as declared: docs/ARCHITECTURE.md's diagram, checked without a database."""
 from __future__ import annotations
 
 import pytest
@@ -9,7 +9,7 @@ from app.reports.workflow import SYSTEM, TRANSITIONS, Action
 
 S, A = Status, Action
 
-# (from, action) → to, as DESIGN.md "Reports: the state machine" draws it.
+# (from, action) → to, as docs/ARCHITECTURE.md "The report state machine" draws it.
 DESIGNED = {
     (S.SUBMITTED, A.ASSIGN): S.ASSIGNED,
     (S.SUBMITTED, A.ESCALATE): S.ESCALATED,  # no grid / no worker: the district's queue
