@@ -13,7 +13,7 @@ from app.geo import service as geo
 from app.geo.models import Area
 from app.photos.service import photo_url
 from app.reports.models import STATUS_TEXT, Report, ReportEvent, ReportPhoto
-from app.reports.workflow import actions_for
+from app.reports.workflow import ACTION_TEXT, actions_for
 
 
 def present_report(report: Report, *, viewer: User | None = None, with_timeline: bool = False,
@@ -75,7 +75,8 @@ def _timeline(report: Report) -> list[dict[str, Any]]:
     actors = _people({e.actor_id for e in events})
     photos = {p.id: p for p in report.photos}
     return [{
-        "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
+        "action": e.action, "action_text": ACTION_TEXT.get(e.action, e.action),
+        "from_status": e.from_status, "to_status": e.to_status,
         "to_status_text": STATUS_TEXT.get(e.to_status, e.to_status),
         "actor": _actor(actors.get(e.actor_id)), "note": e.note, "at": e.at,
         "photo": _photo(photos[e.photo_id]) if e.photo_id in photos else None,

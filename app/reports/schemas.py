@@ -75,6 +75,7 @@ class PhotoLinkSchema(Schema):
 
 class EventSchema(Schema):
     action = fields.String()
+    action_text = fields.String(metadata={"description": "the action in Chinese, e.g. 接单"})
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     to_status_text = fields.String(metadata={"description": "to_status in Chinese, as people read it"})

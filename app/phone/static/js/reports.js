@@ -39,7 +39,7 @@ function timeline(events) {
   return h('ol', { class: 'ph-timeline' }, events.map((e) => h('li', null,
     h('div', null, h('strong', null, e.to_status_text || e.to_status), ' ',
       h('span', { class: 'gs-muted' }, chinaTime(e.at))),
-    e.actor ? h('div', { class: 'gs-muted' }, e.actor.name) : null,
+    h('div', { class: 'gs-muted' }, [e.action_text, e.actor && e.actor.name].filter(Boolean).join(' · ')),
     e.note ? h('div', null, e.note) : null,
     e.photo ? h('a', { href: e.photo.url, target: '_blank' }, h('img', { class: 'ph-thumb', src: e.photo.thumbnail_url, alt: '处置照片' })) : null)));
 }
