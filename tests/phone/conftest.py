@@ -18,11 +18,14 @@ PHONE_AT = (38.4872, 106.2309)
 SHOTS = os.environ.get("GRIDSNAP_SCREENSHOTS")  # a folder: save the screens the tests pass through
 
 
-def snap(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    """With GRIDSNAP_SCREENSHOTS=DIR, the page as DIR/phone-NAME.png (the README's screenshots)."""
+def snap(page, name: str, *, scroll_to: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    """With GRIDSNAP_SCREENSHOTS=DIR, the screen as a person sees it (after scrolling to `scroll_to`)
+    as DIR/phone-NAME.png (the README's screenshots)."""
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"phone-{name}.png"), full_page=True)
+        if scroll_to:
+            page.locator(scroll_to).scroll_into_view_if_needed()
+        page.screenshot(path=str(Path(SHOTS) / f"phone-{name}.png"))
 
 
 @pytest.fixture(autouse=True)

@@ -67,7 +67,8 @@ def test_report_accept_resolve_and_rate_on_two_phones(browser, live_url, phone, 
     rider.locator("#reports .ph-card:has-text('已处置')").tap()
     rider.wait_for_selector("text=已拆除飞线")  # the worker's note on the timeline
     rider.get_by_text("5星").tap()
-    snap(rider, "timeline")
+    snap(rider, "rate")
+    snap(rider, "timeline", scroll_to=".ph-timeline")
     rider.get_by_role("button", name="提交评价").tap()
     rider.wait_for_selector("#report .gs-badge:has-text('已办结')")
     with app.app_context():
