@@ -80,6 +80,7 @@ export async function tasksScreen(app) {
   return () => window.removeEventListener('gs:notification', onNotice);
 }
 
+// Declined or escalated: the report is no longer this worker's, so the list comes next.
 function reasonForm(title, button, placeholder, send) {
   const form = h('form', { class: 'gs-card ph-form', novalidate: true },
     h('h2', null, title),
@@ -89,7 +90,7 @@ function reasonForm(title, button, placeholder, send) {
     event.preventDefault();
     const reason = form.reason.value.trim();
     if (!reason) { showErrors(form, { reason: '请写明原因。' }); return; }
-    await submitAction(form, () => send({ reason }));
+    await submitAction(form, () => send({ reason }), { handedOn: true });
   });
   return form;
 }
@@ -115,11 +116,11 @@ function resolveForm(report) {
   return form;
 }
 
-async function submitAction(form, call) {
+async function submitAction(form, call, { handedOn = false } = {}) {
   const done = busy(form.querySelector('button[type=submit]'), '正在提交…');
   try {
     await call();
-    form.dispatchEvent(new CustomEvent('acted', { bubbles: true }));
+    form.dispatchEvent(new CustomEvent('acted', { bubbles: true, detail: { handedOn } }));
   } catch (error) {
     showApiError(form, error);
   } finally {
@@ -149,7 +150,10 @@ function actionsFor(app, report) {
     nodes.push(reasonForm('上报区指挥中心', '上报指挥中心', '例如：需要供电所处理', post('escalate')));
   }
   const box = h('div', { class: 'ph-actions' }, nodes);
-  box.addEventListener('acted', () => workerReport(app, { id: report.id }));
+  box.addEventListener('acted', (event) => {
+    if (event.detail.handedOn) location.hash = '#/tasks';
+    else workerReport(app, { id: report.id });
+  });
   return box;
 }
 
