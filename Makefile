@@ -1,4 +1,5 @@
-# GridSnap: `make run` serves the API, `make test` runs the tests. Both set themselves up.
+# GridSnap: `make run` serves the API, pages and live streams on one port, `make test` runs the tests.
+# Both set themselves up.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -24,7 +25,7 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
-	SLA_SWEEP_INTERVAL_SECONDS=$${SLA_SWEEP_INTERVAL_SECONDS:-60} $(BIN)/flask run --host $(HOST) --port $(PORT) --with-threads
+	SLA_SWEEP_INTERVAL_SECONDS=$${SLA_SWEEP_INTERVAL_SECONDS:-60} $(BIN)/flask notifications serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

@@ -22,6 +22,13 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, default)
+    if value not in choices:
+        raise RuntimeError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
 class Config:
     ENV_NAME = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
@@ -72,9 +79,19 @@ class Config:
     VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "mailto:ops@gridsnap.example")
     # A stream ends by itself after this long; the client reconnects with Last-Event-ID.
     SSE_MAX_SECONDS = _int("SSE_MAX_SECONDS", 300)
-    SSE_POLL_SECONDS = float(os.environ.get("SSE_POLL_SECONDS", 1.0))
+    SSE_POLL_SECONDS = float(os.environ.get("SSE_POLL_SECONDS", 0.25))
     SSE_HEARTBEAT_SECONDS = _int("SSE_HEARTBEAT_SECONDS", 15)
-    PUSH_ALLOW_INSECURE_ENDPOINTS = False  # http push endpoints on loopback: tests only
+    # Streams are served by their own asyncio server (`flask notifications serve`), woken by one
+    # channel: auto = NOTIFY on PostgreSQL, else Redis if SSE_REDIS_URL is set, else a poller.
+    SSE_FANOUT = _choice("SSE_FANOUT", "auto", ("auto", "postgres", "redis", "poll"))
+    SSE_REDIS_URL = os.environ.get("SSE_REDIS_URL", "")
+    SSE_STREAMS_PER_USER = _int("SSE_STREAMS_PER_USER", 3)  # a newer stream ends the oldest
+    SSE_MAX_STREAMS = _int("SSE_MAX_STREAMS", 5000)  # per stream-server process
+    SSE_DB_THREADS = _int("SSE_DB_THREADS", 4)  # the stream server's database threads
+    # Push services subscriptions may point at (format: app/notifications/endpoints.py).
+    PUSH_ALLOWED_HOSTS = os.environ.get(
+        "PUSH_ALLOWED_HOSTS", "fcm.googleapis.com,updates.push.services.mozilla.com,"
+        "*.push.apple.com,*.notify.windows.com")
     PUSH_MAX_ATTEMPTS = _int("PUSH_MAX_ATTEMPTS", 8)
     PUSH_RETRY_BASE_SECONDS = _int("PUSH_RETRY_BASE_SECONDS", 30)  # doubles with each try
     PUSH_RETRY_MAX_SECONDS = _int("PUSH_RETRY_MAX_SECONDS", 3600)
@@ -93,6 +110,14 @@ class Config:
     @classmethod
     def check(cls) -> None:
         """Refuse settings that are only safe on a developer's machine."""
+        cls.check_push_hosts()
+
+    @classmethod
+    def check_push_hosts(cls) -> None:
+        """A malformed PUSH_ALLOWED_HOSTS stops the start, not every subscription later."""
+        from app.notifications.endpoints import parse_allow_list
+
+        parse_allow_list(cls.PUSH_ALLOWED_HOSTS)
 
 
 class DevelopmentConfig(Config):
@@ -104,6 +129,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
+        cls.check_push_hosts()
         if cls.SECRET_KEY == DEV_SECRET or cls.JWT_SECRET_KEY == DEV_SECRET:
             raise RuntimeError("Set SECRET_KEY and JWT_SECRET_KEY before running in production.")
         if len(cls.SECRET_KEY) < 32:

@@ -54,7 +54,11 @@ def _clean_state(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:
         return
-    application: Flask = request.getfixturevalue("app")
+    reset_state(request.getfixturevalue("app"))
+
+
+def reset_state(application: Flask) -> None:
+    """Empty every table but reference data, and the photo store."""
     with application.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP_TABLES]

@@ -40,3 +40,32 @@ def load_small_map(app: Flask) -> None:
 
     with app.app_context():
         import_areas(source=small_map())
+
+
+# A wider map: a second community in the same street, and a second district with one community.
+OTHER_COMMUNITY, OTHER_COMMUNITY_GRID = "640106001002", "640106001002001"
+OTHER_DISTRICT, OTHER_DISTRICT_STREET = "640105", "640105001"
+FAR_COMMUNITY, FAR_COMMUNITY_GRID = "640105001001", "640105001001001"
+IN_OTHER_COMMUNITY = (38.480, 106.235)
+IN_FAR_COMMUNITY = (38.480, 106.320)
+
+
+def wider_map() -> dict[str, Any]:
+    beside = _square(106.23, 38.475, 106.24, 38.485)
+    far = _square(106.31, 38.47, 106.33, 38.49)
+    return {"type": "FeatureCollection", "features": [
+        *small_map()["features"],
+        _feature(OTHER_COMMUNITY, "春园社区", "community", STREET, beside),
+        _feature(OTHER_COMMUNITY_GRID, "春园一网格", "grid", OTHER_COMMUNITY, beside),
+        _feature(OTHER_DISTRICT, "兴庆区", "district", None, _square(106.30, 38.45, 106.36, 38.51)),
+        _feature(OTHER_DISTRICT_STREET, "兴庆街道", "street", OTHER_DISTRICT, _square(106.30, 38.45, 106.36, 38.51)),
+        _feature(FAR_COMMUNITY, "兴庆社区", "community", OTHER_DISTRICT_STREET, far),
+        _feature(FAR_COMMUNITY_GRID, "兴庆一网格", "grid", FAR_COMMUNITY, far),
+    ]}
+
+
+def load_wider_map(app: Flask) -> None:
+    from app.geo.service import import_areas
+
+    with app.app_context():
+        import_areas(source=wider_map())

@@ -17,6 +17,8 @@ from app.extensions import db
 from app.geo.models import LEVEL_TEXT, Area, Level
 
 STAFF_ROLES = (Role.GRID_WORKER, Role.SECRETARY, Role.DISPATCHER, Role.DEPARTMENT, Role.ADMIN)
+# Whom a secretary manages in her own community.
+COMMUNITY_MEMBERS = (Role.RIDER, Role.GRID_WORKER)
 # The level of area_code each role belongs to (admins belong to none).
 HOME_LEVEL = {
     Role.RIDER: Level.COMMUNITY,
@@ -226,10 +228,11 @@ def _require_area(code: str, level: Level) -> Area:
 
 
 def _get_user_in_scope(actor: User, user_id: int) -> User:
+    """A user the actor manages: admins everyone; a secretary the riders and grid workers of her
+    community (other secretaries, dispatchers and departments are the admins' to manage)."""
     user = get_user(user_id)
     if actor.role == Role.ADMIN:
         return user
-    if actor.role == Role.SECRETARY and user.area_code == actor.area_code:
+    if actor.role == Role.SECRETARY and user.area_code == actor.area_code and user.role in COMMUNITY_MEMBERS:
         return user
-    raise Forbidden("这个账号不属于你的社区。", code="outside_your_area")
-
+    raise Forbidden("该账号不归您管理。", code="outside_your_area")

@@ -340,12 +340,11 @@ def _grid_workers_of(community: Area | None, user_ids: Sequence[int]) -> list[Us
 
 
 def _why_not_worker(user: User | None, community_code: str | None) -> str | None:
-    if user is None:
-        return "找不到这个用户。"
+    # Community first: nothing is said about the role or status of people outside it.
+    if user is None or community_code is None or user.area_code != community_code:
+        return "不是本社区的网格员。"
     if user.role != Role.GRID_WORKER:
         return "不是网格员。"
     if user.status != UserStatus.ACTIVE:
         return "账号未启用。"
-    if community_code is None or user.area_code != community_code:
-        return "是其他社区的网格员。"
     return None

@@ -1,7 +1,7 @@
 """Push endpoints: poll, Server-Sent Events stream, Web Push subscriptions and the VAPID key."""
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_jwt_extended import current_user, get_jwt, verify_jwt_in_request
 from flask_smorest import Blueprint
 
@@ -18,8 +18,8 @@ from app.notifications.schemas import (
     UnsubscribeSchema,
     VapidKeySchema,
 )
-from app.notifications.settings import setting
-from app.notifications.stream import StreamSettings, event_stream
+from app.notifications.settings import allowed_push_hosts, setting
+from app.notifications.stream import StreamGrant, open_stream
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
                 description="Notifications: poll, live stream, Web Push.")
@@ -40,18 +40,16 @@ def poll(args):
 @blp.doc(security=[{"bearerAuth": []}], responses={"200": {
     "description": "text/event-stream: one event per notification (id, event = kind, data = JSON), "
                    "comment heartbeats; ends after SSE_MAX_SECONDS, reconnect with Last-Event-ID.",
-    "content": {"text/event-stream": {"schema": {"type": "string"}}}}})
+    "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+    "503": {"description": "streams_busy (this stream server is full) or server_closing: retry later."}})
 def stream(args, headers):
     """Live notifications as Server-Sent Events; resumes after Last-Event-ID (or ?after=)."""
     _authenticate_stream(args["access_token"])
     after = headers["last_event_id"] if headers["last_event_id"] is not None else args["after"] or 0
-    settings = StreamSettings(max_seconds=float(setting("SSE_MAX_SECONDS")),
-                              poll_seconds=float(setting("SSE_POLL_SECONDS")),
-                              heartbeat_seconds=float(setting("SSE_HEARTBEAT_SECONDS")))
-    events = event_stream(app=current_app._get_current_object(), user_id=current_user.id,
-                          session_id=get_jwt().get("sid"), after=after, settings=settings)
+    grant = StreamGrant(user_id=current_user.id, session_id=get_jwt().get("sid"), after=after)
+    body = open_stream(grant=grant, environ=request.environ)
     # No proxy buffering or caching: each event must reach the phone when it is written.
-    return Response(events, mimetype="text/event-stream",
+    return Response(body or "", mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
@@ -69,9 +67,8 @@ def _authenticate_stream(query_token: str | None) -> None:
 @blp.alt_response(200, schema=SubscriptionOutSchema, description="The endpoint was known: updated.")
 def subscribe(form):
     """Register this device for Web Push (the browser's PushSubscription JSON); the same endpoint updates."""
-    insecure_ok = bool(setting("PUSH_ALLOW_INSECURE_ENDPOINTS"))
     subscription, created = service.save_subscription(user_id=current_user.id,
-                                                      allow_insecure_endpoint=insecure_ok, **form)
+                                                      allowed=allowed_push_hosts(), **form)
     return subscription, 201 if created else 200
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from app.extensions import db
 from app.notifications.delivery import DeliveryPolicy, deliver_due
 from app.notifications.push import WebPushSender, generate_vapid_keys
-from app.notifications.settings import setting
+from app.notifications.settings import allowed_push_hosts, setting
 
 notifications_cli = AppGroup("notifications", help="Push delivery.")
 
@@ -29,7 +29,8 @@ def deliver_command(once: bool, max_batch: int, sleep_seconds: float) -> None:
             "Set VAPID_PRIVATE_KEY first (`flask notifications vapid-keys` makes one).")
     timeout = float(setting("PUSH_TIMEOUT_SECONDS"))
     sender = WebPushSender(private_key=private_key, subject=setting("VAPID_SUBJECT"),
-                           ttl_seconds=int(setting("PUSH_TTL_SECONDS")), timeout_seconds=timeout)
+                           ttl_seconds=int(setting("PUSH_TTL_SECONDS")), timeout_seconds=timeout,
+                           allowed=allowed_push_hosts())
     policy = DeliveryPolicy(max_attempts=int(setting("PUSH_MAX_ATTEMPTS")),
                             retry_base_seconds=float(setting("PUSH_RETRY_BASE_SECONDS")),
                             retry_max_seconds=float(setting("PUSH_RETRY_MAX_SECONDS")),
@@ -58,3 +59,18 @@ def vapid_keys_command() -> None:
     private_key, public_key = generate_vapid_keys()
     click.echo(f"VAPID_PRIVATE_KEY={private_key}")
     click.echo(f"VAPID_PUBLIC_KEY={public_key}")
+
+
+@notifications_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--wsgi-threads", default=16, show_default=True, type=click.IntRange(1, 256),
+              help="Threads for the paths the Flask app serves (all but the stream).")
+def serve_command(host: str, port: int, wsgi_threads: int) -> None:
+    """Serve the notification stream (asyncio, no thread per stream) and, on the same port, the app."""
+    from flask import current_app
+
+    from app.notifications.stream_server import make_server
+
+    make_server(current_app._get_current_object(), host=host, port=port, log_level="info",
+                wsgi_threads=wsgi_threads).run()

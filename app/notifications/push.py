@@ -2,15 +2,22 @@
 from __future__ import annotations
 
 import base64
+import socket
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
+
+from app.notifications.endpoints import AllowList, RefusedAddress, endpoint_problem, public_addresses
 
 # Status codes after which the same message may succeed later (RFC 8030 and push services' docs).
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
@@ -45,17 +52,23 @@ class PushSender(Protocol):
 
 
 class WebPushSender:
-    """Sends with pywebpush (aes128gcm, VAPID-signed); one instance per deliverer thread."""
+    """Sends with pywebpush (aes128gcm, VAPID-signed); one instance per deliverer thread. Only to
+    endpoints the allow-list admits, and only over connections to the addresses it permits."""
 
-    def __init__(self, *, private_key: str, subject: str, ttl_seconds: int, timeout_seconds: float) -> None:
+    def __init__(self, *, private_key: str, subject: str, ttl_seconds: int, timeout_seconds: float,
+                 allowed: AllowList) -> None:
         self._vapid = load_vapid(private_key)
         self._subject = subject
         self._ttl = ttl_seconds
         self._timeout = timeout_seconds
-        self._session = requests.Session()
+        self._allowed = allowed
+        self._session = guarded_session(allowed)
 
     def send(self, *, target: PushTarget, payload: bytes, urgency: str) -> PushResult:
         """POST one encrypted message; never raises for what the push service or network does."""
+        refused = self._refusal(target.endpoint)
+        if refused:  # e.g. a subscription stored before the allow-list, or a name that now rebinds
+            return PushResult(Outcome.REJECTED, None, f"refused endpoint: {refused}")
         subscription = {"endpoint": target.endpoint, "keys": {"p256dh": target.p256dh, "auth": target.auth}}
         try:
             response = webpush(
@@ -71,6 +84,52 @@ class WebPushSender:
         except (ValueError, TypeError) as exc:  # keys that cannot encrypt: retrying will not help
             return PushResult(Outcome.REJECTED, None, f"encryption: {exc}")
         return PushResult(Outcome.DELIVERED, response.status_code)
+
+
+    def _refusal(self, endpoint: str) -> str | None:
+        return endpoint_problem(endpoint, allowed=self._allowed, resolve=True)
+
+
+def guarded_session(allowed: AllowList) -> requests.Session:
+    """A requests session whose every new connection resolves its host itself and connects only to
+    a public address (or to an origin the allow-list trusts): what is checked is what is used."""
+    session = requests.Session()
+    session.trust_env = False  # no proxy from the environment: the address checked is the one reached
+    adapter = _GuardedAdapter(allowed)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+class _GuardedAdapter(HTTPAdapter):
+    def __init__(self, allowed: AllowList) -> None:
+        self._allowed = allowed
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        http = type("GuardedHTTPConnection", (_GuardedConnection, HTTPConnection), {"allowed": self._allowed})
+        https = type("GuardedHTTPSConnection", (_GuardedConnection, HTTPSConnection), {"allowed": self._allowed})
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+            "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+        }
+
+
+class _GuardedConnection(HTTPConnection):
+    allowed: AllowList = AllowList()
+
+    def _new_conn(self) -> socket.socket:
+        scheme = "https" if isinstance(self, HTTPSConnection) else "http"
+        if not self.allowed.trusts(scheme, self.host, self.port):
+            try:
+                addresses = public_addresses(self.host, self.port)
+            except RefusedAddress as exc:
+                raise NewConnectionError(self, f"refused address: {exc}") from None
+            if not addresses:
+                raise NewConnectionError(self, f"{self.host} does not resolve")
+            self._dns_host = addresses[0]  # connect to the address just checked, not a new lookup
+        return super()._new_conn()
 
 
 def classify(status: int | None, detail: str = "") -> PushResult:

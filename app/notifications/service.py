@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, literal, or_, select, update
+from sqlalchemy import delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User, UserStatus
@@ -14,8 +14,10 @@ from app.common import clock
 from app.common.models import UTCDateTime
 from app.errors import ValidationFailed
 from app.extensions import db
+from app.notifications import fanout
+from app.notifications.endpoints import AllowList, endpoint_problem
 from app.notifications.models import DeliveryStatus, Notification, PushDelivery, PushSubscription
-from app.notifications.rules import BODY_MAX, TITLE_MAX, check_kind, clip, endpoint_problem
+from app.notifications.rules import BODY_MAX, TITLE_MAX, check_kind, clip
 
 # Web Push carries at most ~4 KB; data rides along in the push payload, so it stays small.
 DATA_MAX_BYTES = 2048
@@ -45,6 +47,7 @@ def notify_many(*, user_ids: Iterable[int], kind: str, title: str, body: str,
         db.session.add_all(rows)
         db.session.flush()
         _queue_push_deliveries([row.id for row in rows], now=now)
+        fanout.announce(user_ids=[row.user_id for row in rows])
     return rows
 
 
@@ -81,13 +84,26 @@ def notifications_after(*, user_id: int, after: int, limit: int) -> list[Notific
     return list(db.session.scalars(stmt))
 
 
+def recipients_after(*, after: int, limit: int) -> list[tuple[int, int]]:
+    """(id, user_id) of everyone's notifications with id > after, oldest first: what a poller wakes."""
+    stmt = (select(Notification.id, Notification.user_id).where(Notification.id > after)
+            .order_by(Notification.id).limit(limit))
+    return [(row.id, row.user_id) for row in db.session.execute(stmt)]
+
+
+def newest_notification_id() -> int:
+    """The highest notification id so far (0 for none): where a poller starts."""
+    return db.session.scalar(select(func.max(Notification.id))) or 0
+
+
 # --- Web Push subscriptions ----------------------------------------------------------------------
 
 def save_subscription(*, user_id: int, endpoint: str, p256dh: str, auth: str,
                       expires_at: datetime | None = None, user_agent: str | None = None,
-                      allow_insecure_endpoint: bool = False) -> tuple[PushSubscription, bool]:
-    """Register or refresh this device's subscription (one row per endpoint); True if it is new."""
-    problem = endpoint_problem(endpoint, allow_insecure_loopback=allow_insecure_endpoint)
+                      allowed: AllowList) -> tuple[PushSubscription, bool]:
+    """Register or refresh this device's subscription (one row per endpoint); True if it is new.
+    Only endpoints of the allowed push services, on public addresses (the deliverer POSTs there)."""
+    problem = endpoint_problem(endpoint, allowed=allowed, resolve=True)
     if problem:
         raise ValidationFailed(details={"fields": {"endpoint": [problem]}})
     # A device that changed hands (logout, another login) must not get the previous user's pushes.

@@ -1,11 +1,12 @@
-"""Server-Sent Events: a user's notifications as they are committed, read from the database."""
+"""Server-Sent Events: what a stream sends and reads; the stream server (stream_server.py) holds them."""
 from __future__ import annotations
 
 import json
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask
 
@@ -17,8 +18,11 @@ from app.notifications.schemas import NotificationSchema
 BATCH = 200
 RECONNECT_MS = 3000
 # On PostgreSQL ids are taken before commit, so a lower id can become visible after a higher one:
-# each poll looks back over ids first seen this long ago and sends what it has not sent yet.
+# each read looks back over ids first seen this long ago and sends what it has not sent yet.
 LATE_COMMIT_SECONDS = 30.0
+# The stream server marks the requests it will hold itself; the view leaves its grant here.
+HANDOFF_KEY = "gridsnap.stream_server"
+GRANT_KEY = "gridsnap.stream_grant"
 _dump = NotificationSchema().dump
 
 
@@ -27,9 +31,31 @@ class StreamSettings:
     max_seconds: float
     poll_seconds: float
     heartbeat_seconds: float
+    streams_per_user: int = 3
+    max_streams: int = 5000
+    db_threads: int = 4
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> StreamSettings:
+        """The SSE_* settings of an app's config."""
+        return cls(max_seconds=float(config["SSE_MAX_SECONDS"]),
+                   poll_seconds=max(0.01, float(config["SSE_POLL_SECONDS"])),
+                   heartbeat_seconds=max(0.01, float(config["SSE_HEARTBEAT_SECONDS"])),
+                   streams_per_user=max(1, int(config["SSE_STREAMS_PER_USER"])),
+                   max_streams=max(1, int(config["SSE_MAX_STREAMS"])),
+                   db_threads=max(1, int(config["SSE_DB_THREADS"])))
 
 
-class _Cursor:
+@dataclass(frozen=True)
+class StreamGrant:
+    """Who may hold a stream, and from which id: what the view checked for the stream server."""
+
+    user_id: int
+    session_id: str | None
+    after: int
+
+
+class Cursor:
     """Which ids this connection has sent, and from which id a late commit could still appear."""
 
     def __init__(self, after: int) -> None:
@@ -51,38 +77,30 @@ class _Cursor:
         self.sent = {i for i in self.sent if i > self.late_floor}
 
 
-def event_stream(*, app: Flask, user_id: int, session_id: str | None, after: int,
-                 settings: StreamSettings) -> Iterator[str]:
-    """SSE lines for the user's notifications after `after`, until max_seconds or the login ends."""
-    deadline = time.monotonic() + settings.max_seconds
-    cursor = _Cursor(after)
-    last_write = last_login_check = time.monotonic()
-    yield f"retry: {RECONNECT_MS}\n: connected\n\n"  # headers and first bytes go out at once
-    while time.monotonic() < deadline:
-        check_login = time.monotonic() - last_login_check >= settings.heartbeat_seconds
-        events = _poll(app, user_id, session_id, cursor, check_login=check_login)
-        if events is None:
-            return  # logged out or disabled since the stream began
-        if check_login:
-            last_login_check = time.monotonic()
-        if events:
-            yield "".join(events)
-            last_write = time.monotonic()
-        elif time.monotonic() - last_write >= settings.heartbeat_seconds:
-            yield ": heartbeat\n\n"  # keeps proxies and phone radios from dropping an idle stream
-            last_write = time.monotonic()
-        time.sleep(max(0.0, min(settings.poll_seconds, deadline - time.monotonic())))
+def open_stream(*, grant: StreamGrant, environ: dict[str, Any]) -> str | None:
+    """Hand the grant to the stream server that asked (None), or, with no stream server in front,
+    the events there are now and an end: the client reconnects after RECONNECT_MS, holding no thread."""
+    if environ.get(HANDOFF_KEY):
+        environ[GRANT_KEY] = grant
+        return None
+    rows = service.notifications_after(user_id=grant.user_id, after=grant.after, limit=BATCH)
+    return opening() + "".join(format_event(_dump(row)) for row in rows)
 
 
-def _poll(app: Flask, user_id: int, session_id: str | None, cursor: _Cursor,
-          *, check_login: bool) -> list[str] | None:
-    """One short read-only transaction; None if the login ended. The session is released after it."""
+def opening() -> str:
+    """The first bytes of every stream: the reconnect delay, and a comment so headers go out now."""
+    return f"retry: {RECONNECT_MS}\n: connected\n\n"
+
+
+def read_events(app: Flask, grant: StreamGrant, cursor: Cursor, *, check_login: bool) -> list[str] | None:
+    """The events not yet sent, in one short read-only transaction on a stream-server thread;
+    None if the login ended. The session is released after it."""
     token = read_only_request.set(True)  # a plain BEGIN on SQLite: readers never take the write lock
     try:
         with app.app_context():
-            if check_login and not _login_still_valid(user_id, session_id):
+            if check_login and not _login_still_valid(grant.user_id, grant.session_id):
                 return None
-            rows = service.notifications_after(user_id=user_id, after=cursor.late_floor,
+            rows = service.notifications_after(user_id=grant.user_id, after=cursor.late_floor,
                                                limit=BATCH + len(cursor.sent))
             fresh = [row for row in rows if row.id not in cursor.sent]
             events = [format_event(_dump(row)) for row in fresh]

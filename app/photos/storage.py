@@ -7,7 +7,7 @@ import re
 import tempfile
 from collections.abc import Container, Iterator
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -33,6 +33,24 @@ class StoredFile:
     key: str
     created: bool
     claim: int
+
+
+@dataclass
+class Removal:
+    """What a clean-up deleted: photo files by key, and leftover temp files of killed writes."""
+
+    keys: list[str] = field(default_factory=list)
+    temp_files: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.keys) + self.temp_files
+
+    def add(self, name: str, *, temp: bool) -> None:
+        if temp:
+            self.temp_files += 1
+        else:
+            self.keys.append(name)
 
 
 class PhotoStore:
@@ -108,11 +126,11 @@ class PhotoStore:
                     and path.parent.parent.name == path.name[:2]:
                 yield path.name
 
-    def remove_orphans(self, *, referenced: Container[str], older_than: timedelta) -> list[str]:
+    def remove_orphans(self, *, referenced: Container[str], older_than: timedelta) -> Removal:
         """Delete files no row refers to and no put has claimed for `older_than` (the grace period
-        protects uploads whose transaction is still running), and leftover temp files; returns keys."""
+        protects uploads whose transaction is still running), and leftover temp files."""
         cutoff_ns = int((clock.utcnow() - older_than).timestamp() * 1e9)
-        removed = []
+        removal = Removal()
         for path in self._iter_files():
             is_temp = path.name.startswith(_TEMP_PREFIX)
             if not is_temp and (not KEY_PATTERN.match(path.name) or path.name in referenced):
@@ -120,9 +138,8 @@ class PhotoStore:
             with suppress(FileNotFoundError):
                 if path.stat().st_mtime_ns < cutoff_ns:
                     path.unlink()
-                    if not is_temp:
-                        removed.append(path.name)
-        return removed
+                    removal.add(path.name, temp=is_temp)
+        return removal
 
     def _iter_files(self) -> Iterator[Path]:
         for first in _subdirectories(self.root):

@@ -195,11 +195,3 @@ def competition_ranks(points: Sequence[int]) -> list[int]:
         else:
             ranks.append(position + 1)
     return ranks
-
-
-def mask_name(name: str) -> str:
-    """A name others may see: the first character, the rest starred (张三丰 → 张**)."""
-    name = name.strip()
-    if not name:
-        return "*"
-    return name[0] + "*" * max(1, len(name) - 1)

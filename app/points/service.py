@@ -87,13 +87,14 @@ def adjust_points(*, actor: User, rider_id: int, delta: int, reason: str) -> Led
     rider = db.session.get(User, rider_id)
     if rider is None:
         raise NotFound("找不到这名骑手。", code="rider_not_found")
-    if rider.role != Role.RIDER:
-        raise Unprocessable("只有骑手有荣誉积分。", code="not_a_rider")
     if actor.role == Role.SECRETARY:
+        # Scope before role: a secretary learns nothing of accounts outside her community.
         if rider.area_code is None or rider.area_code != actor.area_code:
             raise Forbidden("这名骑手不属于你的社区。", code="outside_your_area")
     elif actor.role != Role.ADMIN:
         raise Forbidden()
+    if rider.role != Role.RIDER:
+        raise Unprocessable("只有骑手有荣誉积分。", code="not_a_rider")
     try:
         award = rules.adjustment_award(rider_id=rider.id, delta=delta, reason=reason)
     except ValueError as exc:

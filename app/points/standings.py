@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.auth.models import Role, User
+from app.auth.privacy import shown_name
 from app.common import clock
 from app.common.pagination import paginate
 from app.errors import Forbidden, Unprocessable, ValidationFailed
@@ -167,15 +168,6 @@ def _own_areas(actor: User) -> dict[str, str]:
             if area.level in (Level.COMMUNITY, Level.STREET, Level.DISTRICT)}
 
 
-def _name_visible(actor: User, rider: Any, board: Board) -> bool:
-    """Riders see only their own name; a secretary her community's riders; district staff all."""
-    if actor.role in (Role.ADMIN, Role.DISPATCHER):
-        return True
-    if actor.role == Role.SECRETARY:
-        return board.scope == "community" or rider.area_code == actor.area_code
-    return rider.id == actor.id
-
-
 # --- rows ------------------------------------------------------------------------------------
 
 def _on_board(board: Board) -> tuple[Any, ...]:
@@ -199,15 +191,17 @@ def _rank(total: PointsTotal | None) -> int | None:
 
 
 def _riders(ids: set[int]) -> dict[int, Any]:
-    """id, name, platform and home of each rider (only what a row shows and masking needs)."""
-    rows = db.session.execute(select(User.id, User.name, User.platform, User.area_code)
+    """id, name, role, platform and home of each rider (only what a row shows and masking needs)."""
+    rows = db.session.execute(select(User.id, User.name, User.role, User.platform, User.area_code)
                               .where(User.id.in_(sorted(ids))))
     return {row.id: row for row in rows}
 
 
 def _row(rank: int | None, total: PointsTotal | None, rider: Any, actor: User,
          board: Board) -> dict[str, Any]:
-    name = rider.name if _name_visible(actor, rider, board) else rules.mask_name(rider.name)
+    # On a community's board its secretary reads the names of every rider active there.
+    place = board.scope_code if board.scope == "community" else None
+    name = shown_name(viewer=actor, person=rider, place=place)
     return {
         "rank": rank,
         "rider": {"id": rider.id, "name": name, "platform": rider.platform},

@@ -1,19 +1,18 @@
 """Report endpoints: submit from a phone, list, read."""
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
-from flask import current_app, request
+from flask import current_app
 from flask_jwt_extended import current_user, get_jwt_identity
 from flask_smorest import Blueprint
 
 from app.auth.models import Role
 from app.common.auth import roles_required
 from app.common.db import reading_only
+from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
 from app.common.pagination import paginate
 from app.common.uploads import upload_bytes
-from app.errors import ValidationFailed
 from app.extensions import db, limiter
 from app.photos.service import photo_limits, photo_store, photo_workers
 from app.reports import service
@@ -32,13 +31,6 @@ from app.reports.screening import ScreeningPolicy
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Hazard reports: submit, list, read.")
 
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
-_IDEMPOTENCY_DOC = {"in": "header", "name": "Idempotency-Key", "required": False,
-                    "schema": {"type": "string", "minLength": 8, "maxLength": 100},
-                    "description": "Any unique value per report (e.g. a UUID); a retry with the same "
-                                   "key returns the first report instead of creating another."}
-
-
 def _reports_limit() -> str:
     return current_app.config["RATE_LIMIT_REPORTS"]
 
@@ -46,14 +38,6 @@ def _reports_limit() -> str:
 def _rider_key() -> str:
     # roles_required has verified the token by now; don't decode it (and query its login) again.
     return f"reports:{get_jwt_identity()}"
-
-
-def _idempotency_key() -> str | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        raise ValidationFailed("Idempotency-Key 须为8–100个字母、数字或 ._:- 字符。",
-                               code="invalid_idempotency_key")
-    return key
 
 
 def _policy() -> service.SubmitPolicy:
@@ -75,12 +59,12 @@ def _policy() -> service.SubmitPolicy:
 @blp.arguments(ReportFormSchema, location="form")
 @blp.arguments(ReportFilesSchema, location="files")
 @blp.response(201, ReportSchema)
-@blp.doc(parameters=[_IDEMPOTENCY_DOC], requestBody=multipart_body(ReportUploadSchema))
+@blp.doc(parameters=[IDEMPOTENCY_KEY_DOC], requestBody=multipart_body(ReportUploadSchema))
 def submit(form, files):
     """Report a hazard: multipart with 1–6 photos (JPEG, PNG, WebP, HEIC)."""
     photos = [upload_bytes(upload) for upload in files["photos"]]
     submission = service.submit_report(
-        rider=current_user, fields=form, photos=photos, idempotency_key=_idempotency_key(),
+        rider=current_user, fields=form, photos=photos, idempotency_key=idempotency_key(),
         store=photo_store(), workers=photo_workers(), policy=_policy())
     headers = {"Idempotent-Replayed": "true"} if submission.replayed else {}
     with reading_only():

@@ -18,4 +18,6 @@ photos_cli = AppGroup("photos", help="The photo store.")
 def gc_command(older_than_minutes: int) -> None:
     """Delete photo files that no report refers to."""
     removed = remove_orphan_photos(store=photo_store(), older_than=timedelta(minutes=older_than_minutes))
-    click.echo(f"removed {len(removed)} orphan photo files")
+    # Every file deleted is counted, leftover temp files of killed writes included.
+    click.echo(f"removed {removed.total} files ({len(removed.keys)} orphan photo files, "
+               f"{removed.temp_files} leftover temp files)")

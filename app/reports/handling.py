@@ -1,7 +1,9 @@
 """Handling a report: one use case per action, each one transaction through the state machine."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from app.auth.models import Role, User, UserStatus
 from app.categories.models import Category
@@ -12,7 +14,8 @@ from app.extensions import db
 from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
 from app.photos.threads import PhotoWorkers
-from app.reports import intake
+from app.reports import idempotency, intake
+from app.reports.linking import original_for_duplicate
 from app.reports.models import Report
 from app.reports.workflow import Action, check_allowed, transition
 
@@ -37,12 +40,7 @@ def escalate(*, actor: User, report_id: int, reason: str) -> Report:
 def dispatch(*, actor: User, report_id: int, department_id: int, due_at: datetime | None) -> Report:
     """The command centre whistles for a department (街乡吹哨、部门报到), with a deadline."""
     report = check_allowed(report_id=report_id, action=Action.DISPATCH, actor=actor)
-    department = db.session.get(User, department_id)
-    if department is None or department.role != Role.DEPARTMENT or department.status != UserStatus.ACTIVE:
-        raise Unprocessable("请选择一个在用的职能部门账号。", code="not_a_department",
-                            details={"department_id": department_id})
-    if report.district_code and department.area_code != report.district_code:
-        raise Unprocessable("这个部门属于其他区县。", code="not_a_department")
+    department = _department_for(report=report, actor=actor, department_id=department_id)
     now = clock.utcnow()
     if due_at is None:
         category = db.session.get(Category, report.category_code)
@@ -79,11 +77,10 @@ def reject(*, actor: User, report_id: int, reason: str, duplicate_of: int | None
     """Not a real hazard (invalid), or already reported (duplicate of another report)."""
     changes = {}
     if reason == "duplicate":
-        original = db.session.get(Report, duplicate_of) if duplicate_of else None
-        if original is None or original.id == report_id:
-            raise Unprocessable("请指明与之重复的原上报编号。",
-                                code="invalid_duplicate_of", details={"duplicate_of": duplicate_of})
-        changes["duplicate_of_id"] = original.duplicate_of_id or original.id
+        report = check_allowed(report_id=report_id, action=Action.REJECT, actor=actor)
+        original = original_for_duplicate(actor=actor, report=report, original_id=duplicate_of,
+                                          now=clock.utcnow())
+        changes["duplicate_of_id"] = original.id
     return _commit(transition(report_id=report_id, action=Action.REJECT, actor=actor, note=note,
                               changes=changes, data={"reason": reason}))
 
@@ -101,6 +98,29 @@ def reopen(*, actor: User, report_id: int, reason: str) -> Report:
                               changes={"assign_attempts": 0}))
 
 
+def _department_for(*, report: Report, actor: User, department_id: int) -> User:
+    """An active department of the report's district; off the map, of the dispatcher's own."""
+    department = db.session.get(User, department_id)
+    if department is None or department.role != Role.DEPARTMENT or department.status != UserStatus.ACTIVE:
+        raise Unprocessable("请选择一个在用的职能部门账号。", code="not_a_department",
+                            details={"department_id": department_id})
+    if department.area_code != (report.district_code or actor.area_code):
+        raise Unprocessable("该职能部门不属于本区县。", code="not_a_department",
+                            details={"department_id": department_id})
+    return department
+
+
+def once(*, actor: User, idempotency_key: str | None, request: dict[str, Any],
+         photos: Sequence[bytes] = (), run: Callable[[], Report]) -> tuple[Report, bool]:
+    """Run an action at most once per Idempotency-Key: (the report, whether this is a replay of
+    the first answer). `request` is what the key stands for: the action, its report and its body."""
+    if not idempotency_key:
+        return run(), False
+    return idempotency.run_once(user_id=actor.id, key=idempotency_key,
+                                request_hash=idempotency.fingerprint(request, photos), run=run)
+
+
 def _commit(report: Report) -> Report:
+    idempotency.complete_claim(report_id=report.id, status=200)  # in the same transaction
     db.session.commit()
     return report

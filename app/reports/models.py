@@ -134,7 +134,8 @@ class ReportEvent(db.Model):
 
 
 class IdempotencyRecord(db.Model):
-    """A submission key: a retry with the same key gets the first answer, never a second report."""
+    """An Idempotency-Key of a submission or a report action: a retry with the same key gets the
+    first answer, never a second effect (response_status None: the request is still running)."""
 
     __tablename__ = "idempotency_records"
 

@@ -8,6 +8,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm.util import identity_key
 
 from app.auth.models import User
+from app.auth.privacy import shown_name
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area
@@ -26,7 +27,7 @@ def present_report(report: Report, *, viewer: User | None = None, with_timeline:
     if with_timeline:
         data["confirmations"] = [] if just_created else list(db.session.scalars(
             select(Report.id).where(Report.duplicate_of_id == report.id).order_by(Report.id)))
-        data["timeline"] = _timeline(report)
+        data["timeline"] = _timeline(report, viewer)
     return data
 
 
@@ -52,7 +53,7 @@ def _present(report: Report, viewer: User | None, people: dict[int, User],
         "lat": report.lat, "lon": report.lon, "description": report.description,
         "address": report.address, "captured_at": report.captured_at,
         "area": chains.get(report.area_code, []) if report.area_code else [],
-        "reporter": _brief(people.get(report.reporter_id)),
+        "reporter": _brief(people.get(report.reporter_id), viewer, report.community_code),
         "assigned_to": _brief(people.get(report.assigned_to_id)),
         "distance_m": round(report.distance_m, 1) if report.distance_m is not None else None,
         "department": _brief(people.get(report.department_id)),
@@ -69,7 +70,7 @@ def _present(report: Report, viewer: User | None, people: dict[int, User],
     return data
 
 
-def _timeline(report: Report) -> list[dict[str, Any]]:
+def _timeline(report: Report, viewer: User | None) -> list[dict[str, Any]]:
     events = db.session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)
                                 .order_by(ReportEvent.at, ReportEvent.id)).all()
     actors = _people({e.actor_id for e in events})
@@ -78,7 +79,7 @@ def _timeline(report: Report) -> list[dict[str, Any]]:
         "action": e.action, "action_text": ACTION_TEXT.get(e.action, e.action),
         "from_status": e.from_status, "to_status": e.to_status,
         "to_status_text": STATUS_TEXT.get(e.to_status, e.to_status),
-        "actor": _actor(actors.get(e.actor_id)), "note": e.note, "at": e.at,
+        "actor": _actor(actors.get(e.actor_id), viewer, report.community_code), "note": e.note, "at": e.at,
         "photo": _photo(photos[e.photo_id]) if e.photo_id in photos else None,
     } for e in events]
 
@@ -99,12 +100,14 @@ def _people(ids: set[int | None], *, loaded: Iterable[User] = ()) -> dict[int, U
     return people
 
 
-def _brief(user: User | None) -> dict[str, Any] | None:
-    return {"id": user.id, "name": user.name} if user else None
+def _brief(user: User | None, viewer: User | None = None, place: str | None = None) -> dict[str, Any] | None:
+    """{id, name} of a person, the name as the viewer may read it (riders: others' masked)."""
+    return {"id": user.id, "name": shown_name(viewer=viewer, person=user, place=place)} if user else None
 
 
-def _actor(user: User | None) -> dict[str, Any] | None:
-    return {"id": user.id, "name": user.name, "role": user.role} if user else None
+def _actor(user: User | None, viewer: User | None, place: str | None) -> dict[str, Any] | None:
+    brief = _brief(user, viewer, place)
+    return {**brief, "role": user.role} if user and brief else None
 
 
 def _photo(photo: ReportPhoto) -> dict[str, Any]:

@@ -1,8 +1,6 @@
 """Report use cases: submit from a phone (idempotently), list and read within scope."""
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,21 +10,21 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.auth.models import Role, User
+from app.auth.models import User
 from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
 from app.dispatch.service import nearest_candidate, route_report
-from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
+from app.errors import NotFound, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area, Level
 from app.photos.pipeline import PhotoLimits
-from app.photos.storage import PhotoStore
+from app.photos.storage import PhotoStore, Removal
 from app.photos.threads import PhotoWorkers
 from app.points import service as points
-from app.reports import intake, workflow
+from app.reports import idempotency, intake, workflow
 from app.reports.models import IdempotencyRecord, Report, ReportPhoto, Status
 from app.reports.screening import (
     Lookback,
@@ -37,6 +35,7 @@ from app.reports.screening import (
     with_photo_flags,
     with_reuse_flag,
 )
+from app.reports.visibility import reports_visible_to, require_visible
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -69,14 +68,14 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
     _check_captured_at(fields.get("captured_at"))
     with reading_only():  # cheap checks first, without SQLite's write lock
         if idempotency_key:
-            earlier = _earlier_submission(rider.id, idempotency_key, lambda: _fingerprint(fields, photos))
+            earlier = _earlier_submission(rider.id, idempotency_key, lambda: idempotency.fingerprint(fields, photos))
             if earlier is not None:
                 return Submission(report=earlier, replayed=True)
         category = get_active_category(fields["category"])  # held: routing's push names it
         commit_keeping_loaded(db.session())  # hold no transaction while photos are decoded
     with intake.photo_intake(photos, limits=policy.photo_limits, store=store, workers=workers) as incoming:
         # The photo threads decode; meanwhile this thread does what needs no pixels.
-        fingerprint = _fingerprint(fields, photos)
+        fingerprint = idempotency.fingerprint(fields, photos)
         around = _look_around(rider=rider, fields=fields, policy=policy)
         try:
             report = _record_report(rider=rider, category=category, fields=fields, around=around,
@@ -177,27 +176,10 @@ def _claim_key(idempotency: tuple[str | None, str], *, rider: User, report: Repo
         raise _KeyTaken() from None
 
 
-def _earlier_submission(user_id: int, key: str, fingerprint: Callable[[], str]) -> Report | None:
-    """The report an earlier request with this key created (None if none did); 422 if that request
-    was a different one. The fingerprint is only computed when there is one to compare with."""
-    record = db.session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key))
-    if record is None:
-        return None
-    if record.request_hash != fingerprint():
-        raise Unprocessable("这个 Idempotency-Key 已用于另一条上报。",
-                            code="idempotency_key_reused")
-    return db.session.get(Report, record.report_id)
-
-
-def _fingerprint(fields: dict[str, Any], photos: Sequence[bytes]) -> str:
-    """What makes two submissions 'the same request' for an Idempotency-Key."""
-    canonical = json.dumps({k: v.isoformat() if isinstance(v, datetime) else v
-                            for k, v in sorted(fields.items())}, ensure_ascii=False, sort_keys=True)
-    digest = hashlib.sha256(canonical.encode())
-    for data in photos:
-        digest.update(hashlib.sha256(data).digest())
-    return digest.hexdigest()
+def _earlier_submission(user_id: int, key: str, request_hash: Callable[[], str]) -> Report | None:
+    """The report an earlier request with this key created (None if none did)."""
+    record = idempotency.earlier(user_id=user_id, key=key, request_hash=request_hash)
+    return db.session.get(Report, record.report_id) if record is not None else None
 
 
 def _check_captured_at(captured_at: datetime | None) -> None:
@@ -211,24 +193,6 @@ def _code_at(chain: Sequence[Any], level: Level) -> str | None:
 
 
 # --- reading -----------------------------------------------------------------------------------
-
-def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
-    """Every report the viewer may see: their own, assigned, or in their area (object-level scope)."""
-    stmt = select(Report)
-    if viewer.role == Role.ADMIN:
-        return stmt
-    if viewer.role == Role.RIDER:
-        return stmt.where(Report.reporter_id == viewer.id)
-    if viewer.role == Role.GRID_WORKER:
-        return stmt.where(or_(Report.assigned_to_id == viewer.id,
-                              Report.community_code == viewer.area_code))
-    if viewer.role == Role.SECRETARY:
-        return stmt.where(Report.community_code == viewer.area_code)
-    if viewer.role == Role.DISPATCHER:
-        # Reports outside the map belong to no district: every command centre sees that queue.
-        return stmt.where(or_(Report.district_code == viewer.area_code, Report.district_code.is_(None)))
-    return stmt.where(Report.department_id == viewer.id)
-
 
 def list_reports(*, viewer: User, status: str | None = None, category: str | None = None,
                  since: datetime | None = None, mine: bool = False) -> Select[tuple[Report]]:
@@ -250,20 +214,11 @@ def get_report(*, viewer: User, report_id: int) -> Report:
     report = db.session.get(Report, report_id)
     if report is None:
         raise NotFound("找不到这条上报。", code="report_not_found")
-    visible = db.session.scalar(reports_visible_to(viewer).where(Report.id == report_id))
-    if visible is None and not _confirms(viewer, report):
-        raise Forbidden("你无权查看这条上报。", code="not_your_report")
+    require_visible(viewer, report)
     return report
 
 
-def _confirms(viewer: User, report: Report) -> bool:
-    """A rider whose own report was linked as a duplicate follows the original's progress."""
-    return viewer.role == Role.RIDER and db.session.scalar(
-        select(Report.id).where(Report.duplicate_of_id == report.id,
-                                Report.reporter_id == viewer.id).limit(1)) is not None
-
-
-def remove_orphan_photos(*, store: PhotoStore, older_than: timedelta) -> list[str]:
+def remove_orphan_photos(*, store: PhotoStore, older_than: timedelta) -> Removal:
     """Delete stored files no report photo refers to (left by a process killed mid-submission)."""
     referenced: set[str] = set()
     for image_key, thumbnail_key in db.session.execute(

@@ -22,6 +22,7 @@ from app.errors import Forbidden, InvalidTransition, NotFound
 from app.extensions import db
 from app.reports import effects
 from app.reports.models import STATUS_TEXT, Report, ReportEvent, Status
+from app.reports.visibility import require_visible
 
 SYSTEM = "system"  # the actor of sweeps and automatic routing
 REOPEN_WINDOW = timedelta(hours=72)
@@ -165,6 +166,8 @@ def check_allowed(*, report_id: int, action: Action, actor: User | None,
     report = written if fresh else db.session.get(Report, report_id, populate_existing=True)
     if report is None:
         raise NotFound("找不到这条上报。", code="report_not_found")
+    if actor is not None:  # a person learns nothing of a report's state before they may see it
+        require_visible(actor, report)
     _check_actor(_rule_for(report, action), report, actor)
     return report
 

@@ -96,3 +96,34 @@ def test_cli_creates_the_first_admin(app):
     again = runner.invoke(args=["users", "create", "--phone", "13500000000", "--password", "x1234567",
                                 "--name", "x"])
     assert again.exit_code != 0
+
+
+@pytest.mark.parametrize("target_role, status", [
+    ("rider", 200), ("grid_worker", 200),  # the secretary's own community members
+    ("secretary", 403), ("dispatcher", 403), ("department", 403), ("admin", 403),
+])
+def test_a_secretary_manages_only_riders_and_workers_of_her_community(client, app, world, target_role, status):
+    area = {"dispatcher": DISTRICT, "department": DISTRICT, "admin": None}.get(target_role, HOME)
+    target = make_user(app, target_role, area_code=area)
+    headers = auth_headers(app, world["secretary"])
+    for action in ("disable", "enable"):
+        response = client.post(f"/api/v1/users/{target.id}/{action}", headers=headers)
+        assert response.status_code == status, (action, response.get_json())
+    if status == 403:
+        assert client.get("/api/v1/me", headers=auth_headers(app, target)).status_code == 200  # untouched
+
+
+def test_a_secretary_cannot_disable_a_fellow_secretary(client, app, world):
+    fellow = make_user(app, Role.SECRETARY, area_code=HOME)
+    response = client.post(f"/api/v1/users/{fellow.id}/disable", headers=auth_headers(app, world["secretary"]))
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "outside_your_area"
+    assert client.get("/api/v1/me", headers=auth_headers(app, fellow)).status_code == 200
+    by_admin = client.post(f"/api/v1/users/{fellow.id}/disable", headers=auth_headers(app, world["admin"]))
+    assert by_admin.status_code == 200 and by_admin.get_json()["status"] == "disabled"
+
+
+def test_a_secretary_cannot_approve_or_manage_another_communitys_rider(client, app, world):
+    stranger = make_user(app, Role.RIDER, area_code=OTHER, status="pending")
+    headers = auth_headers(app, world["secretary"])
+    for action in ("approve", "disable", "enable"):
+        assert client.post(f"/api/v1/users/{stranger.id}/{action}", headers=headers).status_code == 403

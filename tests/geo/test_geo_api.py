@@ -286,6 +286,17 @@ def test_set_workers_bad_input(client, as_, app, people):
     )
 
 
+def test_setting_workers_says_nothing_about_people_outside_the_community(client, as_, app, people):
+    """A secretary probing ids learns only "not a worker of yours", whatever the account is."""
+    outsiders = [people["dispatcher"].id, make_user(app, Role.SECRETARY, area_code=LIZI).id,
+                 make_user(app, Role.GRID_WORKER, area_code=LIZI, status="disabled").id, 2_000_000]
+    response = client.put(f"/api/v1/areas/{GRID}/workers", json={"user_ids": outsiders},
+                          headers=as_("secretary"))
+    assert response.status_code == 400
+    reasons = response.get_json()["error"]["details"]["user_ids"]
+    assert set(reasons) == {str(i) for i in outsiders} and len(set(reasons.values())) == 1
+
+
 def test_list_workers(client, as_, people):
     worker = people["grid_worker"]
     client.put(

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from app.notifications import service
 from app.notifications.push import generate_vapid_keys
 from app.reports.models import Report
 from tests.factories import make_user
+from tests.support.browser import serving
 from tests.support.push_server import PushServer, Subscriber
 
 
@@ -53,14 +55,31 @@ def notify(app) -> Callable[..., list[int]]:
     return _notify
 
 
+# Public push services' names resolve to public addresses without asking a DNS server (no traffic
+# leaves loopback in tests); every other name goes to the system resolver (/etc/hosts: localhost).
+PUBLIC_PUSH_ADDRESSES = {"fcm.googleapis.com": ["142.250.72.10"],
+                         "updates.push.services.mozilla.com": ["34.117.0.1"],
+                         "web.push.apple.com": ["17.188.0.1"], "push.example.net": ["93.184.216.34"]}
+
+
+@pytest.fixture(autouse=True)
+def public_push_names(monkeypatch) -> None:
+    from app.notifications import endpoints
+
+    system = endpoints.resolve_host
+    monkeypatch.setattr(endpoints, "resolve_host", lambda host, port: PUBLIC_PUSH_ADDRESSES.get(host)
+                        or system(host, port))
+
+
 @pytest.fixture
-def push_config(app, monkeypatch) -> dict[str, str]:
-    """A VAPID key pair and loopback http endpoints allowed, for this test only."""
+def push_config(app, monkeypatch, push_server) -> dict[str, str]:
+    """A VAPID key pair, and the loopback push service named in the allow-list, for this test only."""
     private_key, public_key = generate_vapid_keys()
     monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", private_key)
     monkeypatch.setitem(app.config, "VAPID_PUBLIC_KEY", public_key)
     monkeypatch.setitem(app.config, "VAPID_SUBJECT", "mailto:ops@gridsnap.example")
-    monkeypatch.setitem(app.config, "PUSH_ALLOW_INSECURE_ENDPOINTS", True)
+    monkeypatch.setitem(app.config, "PUSH_ALLOWED_HOSTS",
+                        f"{app.config['PUSH_ALLOWED_HOSTS']},{push_server.origin}")
     return {"private_key": private_key, "public_key": public_key}
 
 
@@ -90,3 +109,20 @@ def in_app(app: Flask, fn: Callable[[], Any]) -> Any:
             return fn()
         finally:
             db.session.remove()
+
+
+@pytest.fixture
+def live_streams(app, monkeypatch) -> Callable[..., Any]:
+    """Serve the app the production way on loopback (stream server + Flask), with these SSE settings:
+    `with live_streams(SSE_HEARTBEAT_SECONDS=1) as url: ...`. Wake-ups, not heartbeats, deliver news
+    unless a test says otherwise (a long heartbeat, a quick poller)."""
+
+    @contextmanager
+    def _start(**settings: Any) -> Iterator[str]:
+        defaults = {"SSE_HEARTBEAT_SECONDS": 60, "SSE_POLL_SECONDS": 0.05, "SSE_MAX_SECONDS": 60}
+        for name, value in {**defaults, **settings}.items():
+            monkeypatch.setitem(app.config, name, value)
+        with serving(app) as url:
+            yield url
+
+    return _start

@@ -138,15 +138,16 @@ def test_malformed_subscriptions_are_400(client, app, rider, body, field):
     assert in_app(app, lambda: db.session.scalars(select(PushSubscription)).all()) == []
 
 
-def test_loopback_http_endpoints_only_when_allowed(client, app, rider, monkeypatch):
+def test_loopback_endpoints_only_when_the_allow_list_names_them(client, app, rider, monkeypatch):
     headers = auth_headers(app, rider)
     body = Subscriber(endpoint="http://127.0.0.1:9/push/test").subscription_json()
-    monkeypatch.setitem(app.config, "PUSH_ALLOW_INSECURE_ENDPOINTS", False)
     assert _post(client, headers, body).status_code == 400
-    monkeypatch.setitem(app.config, "PUSH_ALLOW_INSECURE_ENDPOINTS", True)
+    monkeypatch.setitem(app.config, "PUSH_ALLOWED_HOSTS", "fcm.googleapis.com,http://127.0.0.1:9")
     assert _post(client, headers, body).status_code == 201
+    other_port = Subscriber(endpoint="http://127.0.0.1:10/push/test").subscription_json()
+    assert _post(client, headers, other_port).status_code == 400  # exactly the origin named
     outside = Subscriber(endpoint="http://push.example.com/push/test").subscription_json()
-    assert _post(client, headers, outside).status_code == 400  # insecure only towards loopback
+    assert _post(client, headers, outside).status_code == 400
 
 
 def test_unsubscribe_removes_only_your_own(client, app, rider, worker, push_config):

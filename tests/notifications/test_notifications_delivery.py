@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.common import clock
 from app.extensions import db
 from app.notifications.delivery import DeliveryPolicy, deliver_due
+from app.notifications.endpoints import parse_allow_list
 from app.notifications.models import PushDelivery, PushSubscription
 from app.notifications.push import WebPushSender, application_server_key
 from app.notifications.rules import retry_delay_seconds
@@ -26,7 +27,8 @@ def deliver(app, push_config):
 
     def _deliver(max_batch: int = 50, policy: DeliveryPolicy = POLICY):
         sender = WebPushSender(private_key=push_config["private_key"], subject="mailto:ops@gridsnap.example",
-                               ttl_seconds=3600, timeout_seconds=5)
+                               ttl_seconds=3600, timeout_seconds=5,
+                               allowed=parse_allow_list(app.config["PUSH_ALLOWED_HOSTS"]))
         return in_app(app, lambda: deliver_due(sender=sender, max_batch=max_batch, policy=policy))
 
     return _deliver
@@ -126,8 +128,9 @@ def test_gives_up_after_max_attempts(app, rider, notify, subscribe, push_server,
     assert len(push_server.requests_to(phone)) == 3
 
 
-def test_network_errors_retry(app, rider, notify, subscribe, deliver):
+def test_network_errors_retry(app, rider, notify, subscribe, deliver, monkeypatch):
     nobody_listens = Subscriber(endpoint="http://127.0.0.1:9/push/phone")  # connection refused
+    monkeypatch.setitem(app.config, "PUSH_ALLOWED_HOSTS", f"{app.config['PUSH_ALLOWED_HOSTS']},http://127.0.0.1:9")
     subscribe(auth_headers(app, rider), nobody_listens)
     notify(rider.id)
     assert deliver().counts == {"retry": 1}

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from app.auth.models import Role, User, UserStatus
 from app.extensions import db
 from app.notifications import service
+from app.notifications.endpoints import parse_allow_list
 from app.notifications.models import Notification, PushDelivery, PushSubscription
 from tests.factories import make_user
 from tests.support.push_server import Subscriber
@@ -16,10 +17,13 @@ def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
+EXAMPLE_PUSH = parse_allow_list("push.example.net")
+
+
 def _subscribe_directly(user_id: int, name: str) -> None:
     subscriber = Subscriber(endpoint=f"https://push.example.net/{name}")
     service.save_subscription(user_id=user_id, endpoint=subscriber.endpoint,
-                              p256dh=subscriber.p256dh, auth=subscriber.auth)
+                              p256dh=subscriber.p256dh, auth=subscriber.auth, allowed=EXAMPLE_PUSH)
 
 
 def test_notify_commits_with_the_callers_transaction(app_ctx, worker, report_id):
@@ -99,12 +103,12 @@ def test_data_must_be_a_small_json_object(app_ctx, worker):
 def test_same_endpoint_changes_owner_and_drops_the_previous_owners_pending_pushes(app_ctx, worker, rider):
     subscriber = Subscriber(endpoint="https://push.example.net/shared-phone")
     first, created = service.save_subscription(user_id=rider.id, endpoint=subscriber.endpoint,
-                                               p256dh=subscriber.p256dh, auth=subscriber.auth)
+                                               p256dh=subscriber.p256dh, auth=subscriber.auth, allowed=EXAMPLE_PUSH)
     assert created
     service.notify(user_id=rider.id, kind="status_changed", title="私人", body="骑手的消息")
     db.session.commit()
     again, created = service.save_subscription(user_id=worker.id, endpoint=subscriber.endpoint,
-                                               p256dh=subscriber.p256dh, auth=subscriber.auth)
+                                               p256dh=subscriber.p256dh, auth=subscriber.auth, allowed=EXAMPLE_PUSH)
     assert not created and again.id == first.id and again.user_id == worker.id
     assert _count(PushSubscription) == 1
     assert _count(PushDelivery) == 0

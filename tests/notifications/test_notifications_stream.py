@@ -1,28 +1,22 @@
-"""Server-Sent Events: resume with Last-Event-ID, live events, heartbeats, an end, and a real socket."""
+"""Server-Sent Events: resume with Last-Event-ID or ?after=, live events over a real socket through the
+stream server, heartbeats, the end of a login, and late commits on PostgreSQL."""
 from __future__ import annotations
 
-import http.client
 import json
-import threading
+import time
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
+from flask_jwt_extended import decode_token
 
 from app.auth import service as auth_service
+from app.auth.models import User, UserStatus
 from app.extensions import db
 from app.notifications import service
 from tests.factories import auth_headers
+from tests.support.sse import SseClient
 
 STREAM = "/api/v1/notifications/stream"
-
-
-@pytest.fixture
-def short_streams(app, monkeypatch):
-    """Streams that poll fast and end after a moment (the client would reconnect)."""
-    monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 0.4)
-    monkeypatch.setitem(app.config, "SSE_POLL_SECONDS", 0.02)
-    monkeypatch.setitem(app.config, "SSE_HEARTBEAT_SECONDS", 60)
 
 
 def parse(text: str) -> tuple[list[dict], list[str]]:
@@ -47,8 +41,10 @@ def chunks(response) -> Iterator[str]:
         yield chunk.decode() if isinstance(chunk, bytes) else chunk
 
 
-def test_stream_resumes_after_last_event_id_and_ends_by_itself(client, app, rider, worker, notify,
-                                                               report_id, short_streams):
+def test_without_the_stream_server_the_view_answers_the_catch_up_and_ends(client, app, rider, worker,
+                                                                         notify, report_id):
+    """Served by the Flask app alone (gunicorn with no stream server in front), a stream request never
+    holds the thread: it gets what is there and an end, and EventSource reconnects after `retry`."""
     ids = notify(rider.id, 4, report_id=report_id)
     notify(worker.id, 2, kind="assigned")  # someone else's: never in this stream
     response = client.get(STREAM, headers={**auth_headers(app, rider), "Last-Event-ID": str(ids[1])},
@@ -56,7 +52,7 @@ def test_stream_resumes_after_last_event_id_and_ends_by_itself(client, app, ride
     assert response.status_code == 200
     assert response.mimetype == "text/event-stream"
     assert response.headers["Cache-Control"] == "no-cache"
-    body = "".join(chunks(response))  # returns: the stream ended after SSE_MAX_SECONDS
+    body = "".join(chunks(response))  # returns at once: nothing waits for news
     assert body.startswith("retry: ")
     events, _ = parse(body)
     assert [e["id"] for e in events] == ids[2:]
@@ -65,7 +61,7 @@ def test_stream_resumes_after_last_event_id_and_ends_by_itself(client, app, ride
                                  "report_id": report_id, "title": "第3条", "body": "你的上报有进展"}
 
 
-def test_after_query_resumes_when_no_header_and_the_header_wins(client, app, rider, notify, short_streams):
+def test_after_query_resumes_when_no_header_and_the_header_wins(client, app, rider, notify):
     ids = notify(rider.id, 3)
     headers = auth_headers(app, rider)
     by_query, _ = parse("".join(chunks(client.get(STREAM, query_string={"after": ids[0]}, headers=headers,
@@ -78,42 +74,7 @@ def test_after_query_resumes_when_no_header_and_the_header_wins(client, app, rid
     assert [e["id"] for e in everything] == ids
 
 
-def test_notifications_committed_while_streaming_arrive(client, app, rider, notify, short_streams,
-                                                         monkeypatch):
-    monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 5)
-    response = client.get(STREAM, headers=auth_headers(app, rider), buffered=False)
-    stream = chunks(response)
-    assert next(stream).startswith("retry:")  # connected, nothing to send yet
-    new_id = notify(rider.id, kind="assigned", title="新任务")[0]  # committed by another request
-    events, _ = parse(next(stream))
-    assert [(e["id"], e["event"], e["data"]["title"]) for e in events] == [(new_id, "assigned", "新任务")]
-    response.close()
-
-
-def test_idle_stream_sends_heartbeat_comments(client, app, rider, short_streams, monkeypatch):
-    monkeypatch.setitem(app.config, "SSE_HEARTBEAT_SECONDS", 0.05)
-    response = client.get(STREAM, headers=auth_headers(app, rider), buffered=False)
-    events, comments = parse("".join(chunks(response)))
-    assert events == [] and "heartbeat" in comments
-
-
-def test_stream_stops_once_the_login_is_revoked(client, app, rider, notify, short_streams, monkeypatch):
-    monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 30)
-    monkeypatch.setitem(app.config, "SSE_HEARTBEAT_SECONDS", 0)  # check the login on every poll
-    headers = auth_headers(app, rider)
-    response = client.get(STREAM, headers=headers, buffered=False)
-    stream = chunks(response)
-    next(stream)
-    with app.app_context():
-        from flask_jwt_extended import decode_token
-
-        auth_service.revoke_session(session_id=decode_token(headers["Authorization"][7:])["sid"])
-    notify(rider.id, title="登出后")
-    events, _ = parse("".join(stream))
-    assert events == []
-
-
-def test_browser_eventsource_may_send_the_token_in_the_query(client, app, rider, notify, short_streams):
+def test_browser_eventsource_may_send_the_token_in_the_query(client, app, rider, notify):
     ids = notify(rider.id, 1)
     token = auth_headers(app, rider)["Authorization"].removeprefix("Bearer ")
     response = client.get(STREAM, query_string={"access_token": token}, buffered=False)
@@ -129,60 +90,125 @@ def test_browser_eventsource_may_send_the_token_in_the_query(client, app, rider,
     ({"Last-Event-ID": "-3"}, {}, 400),
     ({}, {"after": "x"}, 400),
 ])
-def test_stream_bad_requests(client, app, rider, short_streams, headers, query, status):
+def test_stream_bad_requests(client, app, rider, headers, query, status):
     auth = auth_headers(app, rider) if status == 400 else {}
     response = client.get(STREAM, headers={**auth, **headers}, query_string=query)
     assert response.status_code == status
     assert response.get_json()["error"]["code"] in ("validation_failed", "missing_token")
 
 
-def test_stream_over_a_real_socket(app, rider, notify, short_streams, monkeypatch):
-    """werkzeug's server on 127.0.0.1 and a raw HTTP client reading the chunked stream line by line."""
-    monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 3)
+
+
+# --- through the stream server, on a real socket ------------------------------------------------------
+
+def _sid(app, headers) -> str:
+    with app.app_context():
+        return decode_token(headers["Authorization"][7:])["sid"]
+
+
+def test_live_stream_catches_up_then_sends_what_is_committed_while_it_is_open(app, rider, worker, notify,
+                                                                              live_streams):
     ids = notify(rider.id, 3)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=10)
-        conn.request("GET", STREAM, headers={**auth_headers(app, rider), "Last-Event-ID": str(ids[0])})
-        response = conn.getresponse()
-        assert response.status == 200 and response.getheader("Content-Type").startswith("text/event-stream")
-        seen: list[int] = []
-        late: list[int] = []
-        text = ""
-        while line := response.readline().decode():
-            text += line
-            if line.startswith("id: "):
-                seen.append(int(line[4:]))
-                if seen == ids[1:]:  # caught up: now something happens while we listen
-                    late = notify(rider.id, kind="escalated")
-        conn.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-    assert seen == ids[1:] + late and len(late) == 1
-    assert [e["event"] for e in parse(text)[0]] == ["status_changed", "status_changed", "escalated"]
+    with live_streams() as url:
+        stream = SseClient(url, headers={**auth_headers(app, rider), "Last-Event-ID": str(ids[0])})
+        assert stream.status == 200
+        assert stream.response.getheader("Content-Type").startswith("text/event-stream")
+        assert stream.response.getheader("Cache-Control") == "no-cache"
+        assert stream.wait_for(lambda s: s.ids == ids[1:])
+        started = time.monotonic()
+        late = notify(rider.id, kind="escalated", title="新进展")
+        notify(worker.id, kind="assigned")  # someone else's
+        assert stream.wait_for(lambda s: s.ids == ids[1:] + late)
+        # woken by the fan-out, not by a heartbeat (60 s here)
+        assert time.monotonic() - started < 5
+        assert stream.events[-1]["event"] == "escalated"
+        assert stream.events[-1]["data"]["title"] == "新进展"
+        assert stream.raw.startswith("retry: ")
+        stream.close()
 
 
-def test_a_lower_id_committed_after_a_higher_one_still_arrives(client, app, rider, short_streams,
-                                                               monkeypatch):
+def test_live_stream_resumes_after_the_query_and_the_browser_token(app, rider, notify, live_streams):
+    ids = notify(rider.id, 3)
+    token = auth_headers(app, rider)["Authorization"].removeprefix("Bearer ")
+    with live_streams() as url:
+        stream = SseClient(url, query={"access_token": token, "after": str(ids[1])})
+        assert stream.wait_for(lambda s: s.ids == ids[2:])
+        stream.close()
+
+
+@pytest.mark.parametrize("headers, query, status, code", [
+    ({}, {}, 401, "missing_token"),
+    ({"Authorization": "Bearer nonsense"}, {}, 401, "invalid_token"),
+    ("auth", {"after": "x"}, 400, "validation_failed"),
+    ({"Last-Event-ID": "-3"}, {}, 400, "validation_failed"),
+])
+def test_live_stream_refuses_bad_requests_in_the_error_shape(app, rider, live_streams, headers, query,
+                                                             status, code):
+    headers = auth_headers(app, rider) if headers == "auth" else headers
+    if status == 400 and "Authorization" not in headers:
+        headers = {**auth_headers(app, rider), **headers}
+    with live_streams() as url:
+        stream = SseClient(url, headers=headers, query=query)
+        assert stream.status == status
+        assert stream.response.getheader("Content-Type") == "application/json"
+        assert stream.json()["error"]["code"] == code
+
+
+def test_idle_live_stream_sends_heartbeats(app, rider, live_streams):
+    with live_streams(SSE_HEARTBEAT_SECONDS=0.2) as url:
+        stream = SseClient(url, headers=auth_headers(app, rider))
+        assert stream.wait_for(lambda s: s.comments.count("heartbeat") >= 2, timeout=5)
+        assert stream.events == []
+        stream.close()
+
+
+def test_live_stream_ends_by_itself_after_sse_max_seconds(app, rider, live_streams):
+    with live_streams(SSE_MAX_SECONDS=0.5) as url:
+        stream = SseClient(url, headers=auth_headers(app, rider))
+        assert stream.ended.wait(5)
+        assert stream.raw.startswith("retry: ")
+
+
+def test_live_stream_ends_within_a_heartbeat_once_the_login_is_revoked(app, rider, notify, live_streams):
+    headers = auth_headers(app, rider)
+    with live_streams(SSE_HEARTBEAT_SECONDS=0.3) as url:
+        stream = SseClient(url, headers=headers)
+        assert stream.wait_for(lambda s: "connected" in s.comments)
+        with app.app_context():
+            auth_service.revoke_session(session_id=_sid(app, headers))
+        assert stream.ended.wait(3), "a logged-out user's stream must end within a heartbeat"
+        notify(rider.id, title="登出后")
+        assert stream.events == []
+        again = SseClient(url, headers=headers)
+        assert again.status == 401 and again.json()["error"]["code"] == "token_revoked"
+
+
+def test_live_stream_of_a_disabled_user_ends_within_a_heartbeat(app, rider, live_streams):
+    with live_streams(SSE_HEARTBEAT_SECONDS=0.3) as url:
+        stream = SseClient(url, headers=auth_headers(app, rider))
+        assert stream.wait_for(lambda s: "connected" in s.comments)
+        with app.app_context():
+            db.session.get(User, rider.id).status = UserStatus.DISABLED
+            db.session.commit()
+        assert stream.ended.wait(3)
+        assert "login ended" in stream.comments
+
+
+def test_a_lower_id_committed_after_a_higher_one_still_arrives(app, rider, live_streams):
     """PostgreSQL hands out ids before commit; a stream that has sent id N must still send a later N-1."""
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             pytest.skip("SQLite serialises writers, so ids always commit in order")
-    monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 10)
-    response = client.get(STREAM, headers=auth_headers(app, rider), buffered=False)
-    stream = chunks(response)
-    next(stream)
-    with app.app_context():  # a slow transaction takes its id first…
-        slow_id = service.notify(user_id=rider.id, kind="status_changed", title="慢", body="…").id
-        with app.app_context():  # …a quick one takes the next id and commits
-            quick_id = service.notify(user_id=rider.id, kind="assigned", title="快", body="…").id
+    with live_streams() as url:
+        stream = SseClient(url, headers=auth_headers(app, rider))
+        assert stream.wait_for(lambda s: "connected" in s.comments)
+        with app.app_context():  # a slow transaction takes its id first…
+            slow_id = service.notify(user_id=rider.id, kind="status_changed", title="慢", body="…").id
+            with app.app_context():  # …a quick one takes the next id and commits
+                quick_id = service.notify(user_id=rider.id, kind="assigned", title="快", body="…").id
+                db.session.commit()
+            assert stream.wait_for(lambda s: s.ids == [quick_id])
             db.session.commit()
-        assert [e["id"] for e in parse(next(stream))[0]] == [quick_id]
-        db.session.commit()
-    assert slow_id < quick_id
-    assert [e["id"] for e in parse(next(stream))[0]] == [slow_id]
-    response.close()
+        assert slow_id < quick_id
+        assert stream.wait_for(lambda s: s.ids == [quick_id, slow_id])
+        stream.close()

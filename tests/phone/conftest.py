@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -26,31 +25,6 @@ def snap(page, name: str, *, scroll_to: str | None = None) -> None:  # type: ign
         if scroll_to:
             page.locator(scroll_to).scroll_into_view_if_needed()
         page.screenshot(path=str(Path(SHOTS) / f"phone-{name}.png"))
-
-
-@pytest.fixture(autouse=True)
-def short_streams(app, monkeypatch):
-    """Event streams end within seconds here (the app reconnects and catches up, as a phone does
-    when a stream ends), and every stream a test opened has ended before the database is cleaned."""
-    from app.notifications import api as notifications_api
-
-    monkeypatch.setitem(app.config, "SSE_MAX_SECONDS", 3)
-    monkeypatch.setitem(app.config, "SSE_HEARTBEAT_SECONDS", 1)
-    real, open_streams = getattr(notifications_api, "event_stream", None), []
-
-    def tracked(**kwargs):  # type: ignore[no-untyped-def]
-        open_streams.append(kwargs["user_id"])
-        try:
-            yield from real(**kwargs)
-        finally:
-            open_streams.pop()
-
-    if real is not None:
-        monkeypatch.setattr(notifications_api, "event_stream", tracked)
-    yield
-    deadline = time.monotonic() + 10
-    while open_streams and time.monotonic() < deadline:
-        time.sleep(0.1)
 
 
 @pytest.fixture

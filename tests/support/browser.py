@@ -5,7 +5,9 @@ Every page opened through these fixtures fails its test if it asks for anything 
 from __future__ import annotations
 
 import os
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +15,6 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Headless as root on a machine with no network but loopback: without the background-networking
@@ -36,15 +37,27 @@ def require_chromium() -> None:
 
 @contextmanager
 def serving(app: Flask) -> Iterator[str]:
-    """The app on a real loopback socket (threaded, like the server), for as long as the block runs."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    """The app on a real loopback socket, served the production way for as long as the block runs:
+    the stream server (asyncio) holds notification streams, the Flask app on threads serves the rest."""
+    from app.notifications.stream_server import make_server
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    server = make_server(app)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="live-server",
+                              daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        deadline = time.monotonic() + 10
+        while not server.started and thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.started, "the live server did not start"
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
 
 
 @pytest.fixture(scope="session")

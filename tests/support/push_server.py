@@ -64,6 +64,7 @@ class PushServer:
 
     def __init__(self) -> None:
         self.received: list[Received] = []
+        self.connections = 0  # TCP connections accepted, whether or not a request followed
         self._scripts: dict[str, deque[int]] = {}
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -77,6 +78,16 @@ class PushServer:
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
+
+    @property
+    def origin(self) -> str:
+        """http://127.0.0.1:PORT, as an allow-list entry names this push service."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
 
     def subscriber(self, name: str) -> Subscriber:
         """A new browser subscribed at /push/<name> on this server."""
@@ -108,6 +119,11 @@ class PushServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                with server._lock:
+                    server.connections += 1
+                super().setup()
 
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))

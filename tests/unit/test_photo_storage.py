@@ -166,13 +166,13 @@ def test_remove_orphans_spares_referenced_and_recent_files(store: PhotoStore, mo
     leftover_temp = store.path_for(kept.key).parent / ".tmp-crashed.part"
     leftover_temp.write_bytes(b"half a file")
 
-    assert store.remove_orphans(referenced={kept.key}, older_than=timedelta(hours=1)) == []
+    assert store.remove_orphans(referenced={kept.key}, older_than=timedelta(hours=1)).total == 0
 
     later = datetime.now(timezone.utc) + timedelta(hours=2)
     monkeypatch.setattr(clock, "utcnow", lambda: later)
     removed = store.remove_orphans(referenced={kept.key}, older_than=timedelta(hours=1))
 
-    assert removed == [orphan.key]
+    assert removed.keys == [orphan.key] and removed.temp_files == 1 and removed.total == 2
     assert store.exists(kept.key) and not store.exists(orphan.key) and not leftover_temp.exists()
 
 
@@ -183,5 +183,5 @@ def test_storing_again_renews_an_old_files_lease(store: PhotoStore, monkeypatch)
 
     store.put(CONTENT)  # an upload in flight, not yet referenced by its committed row
 
-    assert store.remove_orphans(referenced=set(), older_than=timedelta(hours=1)) == []
+    assert store.remove_orphans(referenced=set(), older_than=timedelta(hours=1)).total == 0
     assert store.exists(stored.key)

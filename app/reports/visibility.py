@@ -1,0 +1,47 @@
+"""Who may see which report: the one scope rule that reads, lists and actions all apply first."""
+from __future__ import annotations
+
+from sqlalchemy import Select, or_, select
+
+from app.auth.models import Role, User
+from app.errors import Forbidden
+from app.extensions import db
+from app.reports.models import Report
+
+
+def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
+    """Every report the viewer may see: their own, assigned, or in their area (object-level scope)."""
+    stmt = select(Report)
+    if viewer.role == Role.ADMIN:
+        return stmt
+    if viewer.role == Role.RIDER:
+        return stmt.where(Report.reporter_id == viewer.id)
+    if viewer.role == Role.GRID_WORKER:
+        return stmt.where(or_(Report.assigned_to_id == viewer.id,
+                              Report.community_code == viewer.area_code))
+    if viewer.role == Role.SECRETARY:
+        return stmt.where(Report.community_code == viewer.area_code)
+    if viewer.role == Role.DISPATCHER:
+        # Reports outside the map belong to no district: every command centre sees that queue.
+        return stmt.where(or_(Report.district_code == viewer.area_code, Report.district_code.is_(None)))
+    return stmt.where(Report.department_id == viewer.id)
+
+
+def may_see(viewer: User, report: Report) -> bool:
+    """True if the viewer may read this report (its scope, or a rider following it as a duplicate)."""
+    visible = db.session.scalar(reports_visible_to(viewer).with_only_columns(Report.id)
+                                .where(Report.id == report.id))
+    return visible is not None or _confirms(viewer, report)
+
+
+def require_visible(viewer: User, report: Report) -> None:
+    """403 unless the viewer may see the report: said before anything about its state."""
+    if not may_see(viewer, report):
+        raise Forbidden("你无权查看这条上报。", code="not_your_report")
+
+
+def _confirms(viewer: User, report: Report) -> bool:
+    """A rider whose own report was linked as a duplicate follows the original's progress."""
+    return viewer.role == Role.RIDER and db.session.scalar(
+        select(Report.id).where(Report.duplicate_of_id == report.id,
+                                Report.reporter_id == viewer.id).limit(1)) is not None
