@@ -32,6 +32,7 @@ PAGES: tuple[str, ...] = (
     "app.web:blp",
     "app.console:blp",
     "app.integrations.open311_api:blp",  # Open311 GeoReport v2: JSON and XML, its own error shape
+    "app.phone.pages:blp",
 )
 
 

@@ -14,8 +14,8 @@ from app.geo import service as geo
 from app.geo.models import Area
 from app.integrations.models import Integration
 from app.photos.service import photo_url
-from app.reports.models import Report, ReportEvent, ReportPhoto
-from app.reports.workflow import actions_for
+from app.reports.models import STATUS_TEXT, Report, ReportEvent, ReportPhoto
+from app.reports.workflow import ACTION_TEXT, actions_for
 
 
 def present_report(report: Report, *, viewer: User | None = None, with_timeline: bool = False,
@@ -59,7 +59,8 @@ def _sources(integration_ids: set[int]) -> dict[int | None, str]:
 def _present(report: Report, viewer: User | None, people: dict[int, User],
              chains: dict[str, list[Any]], originals: dict[int, str]) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": report.id, "status": report.status, "category": report.category_code,
+        "id": report.id, "status": report.status, "status_text": STATUS_TEXT.get(report.status, report.status),
+        "category": report.category_code,
         "lat": report.lat, "lon": report.lon, "description": report.description,
         "address": report.address, "captured_at": report.captured_at,
         "area": chains.get(report.area_code, []) if report.area_code else [],
@@ -87,7 +88,9 @@ def _timeline(report: Report, viewer: User | None) -> list[dict[str, Any]]:
     actors = _people({e.actor_id for e in events})
     photos = {p.id: p for p in report.photos}
     return [{
-        "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
+        "action": e.action, "action_text": ACTION_TEXT.get(e.action, e.action),
+        "from_status": e.from_status, "to_status": e.to_status,
+        "to_status_text": STATUS_TEXT.get(e.to_status, e.to_status),
         "actor": _actor(actors.get(e.actor_id), viewer, report.community_code), "note": e.note, "at": e.at,
         "photo": _photo(photos[e.photo_id]) if e.photo_id in photos else None,
     } for e in events]

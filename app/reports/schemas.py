@@ -83,8 +83,10 @@ class PhotoLinkSchema(Schema):
 
 class EventSchema(Schema):
     action = fields.String()
+    action_text = fields.String(metadata={"description": "the action in Chinese, e.g. 接单"})
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
+    to_status_text = fields.String(metadata={"description": "to_status in Chinese, as people read it"})
     actor = fields.Nested(ActorSchema, allow_none=True)
     note = fields.String(allow_none=True)
     photo = fields.Nested(PhotoLinkSchema, allow_none=True)
@@ -94,6 +96,7 @@ class EventSchema(Schema):
 class ReportSchema(Schema):
     id = fields.Integer()
     status = fields.String()
+    status_text = fields.String(metadata={"description": "the status in Chinese, e.g. 网格员已接单"})
     category = fields.String()
     lat = fields.Float()
     lon = fields.Float()

@@ -93,6 +93,7 @@ ACTION_TEXT: dict[str, str] = {
     Action.ESCALATE: "上报区指挥中心", Action.DISPATCH: "派至部门", Action.RESOLVE: "处置",
     Action.REJECT: "不予受理", Action.EVALUATE: "评价", Action.REOPEN: "要求重新处理",
     Action.AUTO_CLOSE: "自动办结", Action.OVERDUE: "超期提醒", Action.CLOSE_WITH_ORIGINAL: "随原上报办结",
+    "submit": "上报",  # a report's first timeline event (not a transition)
 }
 
 S, A = Status, Action
