@@ -1,5 +1,7 @@
 // The JSON API as a native client uses it: bearer tokens kept on the phone and refreshed before they
 // expire; every failure becomes an ApiError whose message a person can read.
+import { newKey } from './queue.js';
+
 const SESSION_KEY = 'gridsnap.session';
 const REFRESH_MARGIN_S = 120; // refresh this long before the access token runs out
 export const NETWORK_MESSAGE = '网络不通，请检查网络后再试。';
@@ -115,6 +117,23 @@ export async function api(path, options = {}) {
   if (!response.ok) throw await readError(response);
   if (response.status === 204) return null;
   return response.json();
+}
+
+// An action on a report (接单, 处置, 评价 …): one Idempotency-Key per tap, and quiet retries with the
+// same key when the answer was lost on the way, so the server acts once and the phone learns the result.
+const ACTION_RETRIES = 2;
+
+export async function act(path, options = {}) {
+  const headers = { ...(options.headers || {}), 'Idempotency-Key': newKey() };
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await api(path, { ...options, method: 'POST', headers });
+    } catch (error) {
+      const again = error.offline || error.code === 'idempotency_in_progress';
+      if (!again || attempt >= ACTION_RETRIES) throw error;
+      await new Promise((resolve) => { setTimeout(resolve, 1000 * (attempt + 1)); });
+    }
+  }
 }
 
 export async function login(phone, password) {

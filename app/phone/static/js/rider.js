@@ -1,6 +1,6 @@
 // The rider's screens: 上报 (through the offline outbox), my reports, a report's timeline with
 // evaluate and reopen, my points and the leaderboard.
-import { api, NETWORK_MESSAGE } from './api.js';
+import { act as actOn, api, NETWORK_MESSAGE } from './api.js';
 import { photoPosition, shrinkPhoto } from './photos.js';
 import { FAILED, WAITING } from './queue.js';
 import { categories, categoryName, reportCard, reportDetail } from './reports.js';
@@ -223,7 +223,7 @@ function ratingForm(app, report) {
     if (!chosen) { showErrors(form, { rating: '请选1到5星。' }); return; }
     const json = { rating: Number(chosen.value) };
     if (form.comment.value.trim()) json.comment = form.comment.value.trim();
-    await act(form, () => api(`/reports/${report.id}/evaluate`, { method: 'POST', json }), app, report.id);
+    await act(form, () => actOn(`/reports/${report.id}/evaluate`, { json }), app, report.id);
   });
   return form;
 }
@@ -238,7 +238,7 @@ function reopenForm(app, report) {
     event.preventDefault();
     const reason = form.reason.value.trim();
     if (!reason) { showErrors(form, { reason: '请写一句原因，网格员会看到。' }); return; }
-    await act(form, () => api(`/reports/${report.id}/reopen`, { method: 'POST', json: { reason } }), app, report.id);
+    await act(form, () => actOn(`/reports/${report.id}/reopen`, { json: { reason } }), app, report.id);
   });
   return form;
 }

@@ -1,6 +1,6 @@
 // The grid worker's screens: on/off duty with the position sent only while on duty, the assigned
 // reports as a live list, and a report's actions (接单, 退回, 上报指挥中心, 处置完成) with navigation.
-import { api } from './api.js';
+import { act, api } from './api.js';
 import { navigationLinks } from './maps.js';
 import { shrinkPhoto } from './photos.js';
 import { categoryName, reportCard, reportDetail } from './reports.js';
@@ -111,7 +111,7 @@ function resolveForm(report) {
     const photo = await shrinkPhoto(form.photo.files[0]);
     body.append('photo', photo, photo.name || 'after.jpg');
     if (form.note.value.trim()) body.append('note', form.note.value.trim());
-    await submitAction(form, () => api(`/reports/${report.id}/resolve`, { method: 'POST', form: body }));
+    await submitAction(form, () => act(`/reports/${report.id}/resolve`, { form: body }));
   });
   return form;
 }
@@ -129,7 +129,7 @@ async function submitAction(form, call, { handedOn = false } = {}) {
 }
 
 function actionsFor(app, report) {
-  const post = (action) => (json) => api(`/reports/${report.id}/${action}`, { method: 'POST', json });
+  const post = (action) => (json) => act(`/reports/${report.id}/${action}`, { json });
   const nodes = [];
   if (report.actions.includes('accept')) {
     const accept = h('form', { class: 'ph-form' }, h('button', { class: 'gs-btn gs-btn--primary gs-btn--block',
