@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+HOST ?= 127.0.0.1
 export FLASK_APP := wsgi.py
 
 .PHONY: run test test-pg bench lint clean
@@ -21,10 +22,14 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+# `make run` only: deliver in-process, so an unseen assignment's SMS shows in this log (console
+# provider) two minutes later, at any hour (no quiet hours in the demo).
+run: export NOTIFICATIONS_DELIVER_INTERVAL_SECONDS ?= 5
+run: export SMS_QUIET_HOURS ?=
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
-	SLA_SWEEP_INTERVAL_SECONDS=$${SLA_SWEEP_INTERVAL_SECONDS:-60} $(BIN)/flask notifications serve --host 127.0.0.1 --port $(PORT)
+	SLA_SWEEP_INTERVAL_SECONDS=$${SLA_SWEEP_INTERVAL_SECONDS:-60} $(BIN)/flask notifications serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)

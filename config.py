@@ -98,6 +98,41 @@ class Config:
     PUSH_TTL_SECONDS = _int("PUSH_TTL_SECONDS", 86400)  # how long a push service keeps a message
     PUSH_TIMEOUT_SECONDS = _int("PUSH_TIMEOUT_SECONDS", 10)
 
+    # SMS and WeChat beside Web Push (issue 18): what is sent, when, and how much.
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "console")  # console | aliyun | tencent | "" (none)
+    SMS_AFTER_SECONDS = _int("SMS_AFTER_SECONDS", 120)  # unseen this long → SMS
+    SMS_URGENT_AFTER_SECONDS = _int("SMS_URGENT_AFTER_SECONDS", 0)  # urgent categories
+    SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "22:00-07:00")  # China time; "" for none
+    SMS_USER_DAILY_CAP = _int("SMS_USER_DAILY_CAP", 20)
+    SMS_DAILY_BUDGET = _int("SMS_DAILY_BUDGET", 2000)  # per deployment and China day
+    SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "网格随手拍")
+    SMS_TEMPLATE_ASSIGNED = os.environ.get("SMS_TEMPLATE_ASSIGNED", "")
+    SMS_TEMPLATE_DISPATCHED = os.environ.get("SMS_TEMPLATE_DISPATCHED", "")
+    SMS_TIMEOUT_SECONDS = _int("SMS_TIMEOUT_SECONDS", 10)
+    ALIYUN_ACCESS_KEY_ID = os.environ.get("ALIYUN_ACCESS_KEY_ID", "")
+    ALIYUN_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_ACCESS_KEY_SECRET", "")
+    ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+    TENCENT_SECRET_ID = os.environ.get("TENCENT_SECRET_ID", "")
+    TENCENT_SECRET_KEY = os.environ.get("TENCENT_SECRET_KEY", "")
+    TENCENT_SMS_APP_ID = os.environ.get("TENCENT_SMS_APP_ID", "")  # SmsSdkAppId
+    TENCENT_SMS_REGION = os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou")
+    TENCENT_SMS_ENDPOINT = os.environ.get("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com/")
+    WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
+    WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
+    WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com")
+    WECHAT_OAUTH_BASE = os.environ.get("WECHAT_OAUTH_BASE", "https://open.weixin.qq.com")
+    WECHAT_TEMPLATE_ASSIGNED = os.environ.get("WECHAT_TEMPLATE_ASSIGNED", "")
+    WECHAT_TEMPLATE_STATUS = os.environ.get("WECHAT_TEMPLATE_STATUS", "")
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")  # links, OAuth redirect
+    NOTIFICATIONS_DELIVER_INTERVAL_SECONDS = _int("NOTIFICATIONS_DELIVER_INTERVAL_SECONDS", 0)  # >0: in-process
+    # Integrations (Open311, status callbacks).
+    OPEN311_PUBLIC_READ = os.environ.get("OPEN311_PUBLIC_READ", "").lower() in ("1", "true", "yes")
+    RATE_LIMIT_OPEN311 = os.environ.get("RATE_LIMIT_OPEN311", "60/minute;5000/day")  # posts per key
+    CALLBACK_MAX_ATTEMPTS = _int("CALLBACK_MAX_ATTEMPTS", 10)
+    CALLBACK_RETRY_BASE_SECONDS = _int("CALLBACK_RETRY_BASE_SECONDS", 30)  # doubles with each try
+    CALLBACK_RETRY_MAX_SECONDS = _int("CALLBACK_RETRY_MAX_SECONDS", 3600)
+    CALLBACK_TIMEOUT_SECONDS = _int("CALLBACK_TIMEOUT_SECONDS", 10)
+
     API_TITLE = "GridSnap API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"
@@ -137,6 +172,7 @@ class DevelopmentConfig(Config):
 class ProductionConfig(Config):
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    SMS_PROVIDER = os.environ.get("SMS_PROVIDER", "")  # the console prints phone numbers: never by default
 
     @classmethod
     def check(cls) -> None:

@@ -26,11 +26,14 @@ BLUEPRINTS: tuple[str, ...] = (
     "app.notifications.api:blp",
     "app.points.api:blp",
     "app.stats.api:blp",
+    "app.integrations.api:blp",
 )
 # Plain Flask blueprints that serve pages and static files (not part of the OpenAPI document).
 PAGES: tuple[str, ...] = (
     "app.web:blp",
     "app.console:blp",
+    "app.integrations.open311_api:blp",  # Open311 GeoReport v2: JSON and XML, its own error shape
+    "app.phone.pages:blp",
 )
 
 
@@ -51,6 +54,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_error_handlers(app)
     register_commands(app)
     start_sweeper(app)
+    start_deliverer(app)
     return app
 
 
@@ -101,6 +105,15 @@ def start_sweeper(app: Flask) -> None:
         from app.dispatch.sla import start_background_sweeper
 
         start_background_sweeper(app, interval_seconds=interval)
+
+
+def start_deliverer(app: Flask) -> None:
+    """With NOTIFICATIONS_DELIVER_INTERVAL_SECONDS > 0 (as `make run` sets), notifications go out in-process."""
+    interval = app.config.get("NOTIFICATIONS_DELIVER_INTERVAL_SECONDS", 0)
+    if interval > 0 and not app.testing:
+        from app.notifications.worker import start_background_deliverer
+
+        start_background_deliverer(app, interval_seconds=interval)
 
 
 def register_blueprints(app: Flask) -> None:

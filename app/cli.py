@@ -11,6 +11,7 @@ from app.auth.phones import normalize_phone
 from app.dispatch.cli import sla_cli
 from app.errors import AppError
 from app.geo.cli import areas_cli
+from app.integrations.cli import integrations_cli
 from app.notifications.cli import notifications_cli
 from app.points.cli import points_cli
 from app.reports.cli import photos_cli
@@ -53,3 +54,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(photos_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(points_cli)
+    app.cli.add_command(integrations_cli)

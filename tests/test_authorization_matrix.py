@@ -139,6 +139,12 @@ def _read_report(ctx: Ctx, role: str, relation: str) -> Call:
     return Call(f"/api/v1/reports/{ctx.fresh_report(relation, 'dispatched')}")
 
 
+def _report_path(suffix: str) -> Builder:
+    """GET /reports/{id}/{suffix} of a fresh dispatched report of the relation's side."""
+    return lambda ctx, role, relation: Call(
+        f"/api/v1/reports/{ctx.fresh_report(relation, 'dispatched')}/{suffix}")
+
+
 def _fresh_session(kind: int) -> Builder:
     """A new login of the actor: its refresh token (kind 1) or access token (kind 0)."""
     def build(ctx: Ctx, role: str, relation: str) -> Call:
@@ -152,6 +158,22 @@ def _photo(ctx: Ctx, role: str, relation: str) -> Call:
     key = PhotoStore(ctx.app.config["UPLOAD_DIR"]).put(jpeg_bytes(40, 30, seed=99)).key
     with ctx.app.test_request_context():
         return Call(photo_url(key))
+
+
+def _integration(ctx: Ctx, role: str, relation: str) -> Call:
+    """PATCH a fresh integration of the relation's district."""
+    from app.integrations import service as integrations
+
+    side = ctx.world.side(relation)
+    with ctx.app.app_context():
+        issued = integrations.create_integration(actor=ctx.world.actor("admin"), name="12345热线",
+                                                 area_code=side.district)
+        integration_id = issued.integration.id
+    return Call(f"/api/v1/integrations/{integration_id}", json={"active": True})
+
+
+OPEN311 = "/open311/v2"
+NOBODY = frozenset()  # Open311 reads and posts answer to an integration key, never to a login
 
 
 def _department(ctx: Ctx, relation: str) -> dict[str, int]:
@@ -190,6 +212,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/api/v1/me/location"): Entry(only(WORKER), static("/api/v1/me/location",
                                                                 json={"lat": 38.48, "lon": 106.215})),
     ("GET", "/api/v1/me/points"): Entry(only(RIDER), static("/api/v1/me/points")),
+    ("POST", "/api/v1/notifications/seen"): Entry(USERS, static("/api/v1/notifications/seen",
+                                                                json={"up_to_id": 0})),
+    ("GET", "/api/v1/me/notification-settings"): Entry(USERS, static("/api/v1/me/notification-settings")),
+    ("PUT", "/api/v1/me/notification-settings"): Entry(USERS, static("/api/v1/me/notification-settings",
+                                                                     json={})),
+    # Not set up here: a signed-in user is told so (422); anonymous is refused first.
+    ("POST", "/api/v1/me/wechat/bind"): Entry(USERS, static("/api/v1/me/wechat/bind")),
+    ("DELETE", "/api/v1/me/wechat"): Entry(USERS, static("/api/v1/me/wechat")),
+    # WeChat's redirect carries no token: the signed state and the browser's cookie are the check.
+    ("GET", "/api/v1/wechat/oauth-callback"): Entry(ANYONE, static("/api/v1/wechat/oauth-callback")),
     ("POST", "/api/v1/reports"): Entry(only(RIDER), static("/api/v1/reports", data={"category": "x"})),
     # --- the desk ------------------------------------------------------------------------------------
     ("POST", "/api/v1/categories"): Entry(only(ADMIN), static("/api/v1/categories", json={})),
@@ -215,7 +247,30 @@ MATRIX: dict[tuple[str, str], Entry] = {
         STAFF_DESK, in_area("/api/v1/leaderboards/export.csv", query={"scope": "community"}), other=only(ADMIN)),
     ("GET", "/api/v1/stats"): Entry(only(SECRETARY, DISPATCHER, ADMIN), in_area("/api/v1/stats"),
                                     other=only(ADMIN)),
+    ("GET", "/api/v1/stats/trend"): Entry(only(SECRETARY, DISPATCHER, ADMIN), in_area("/api/v1/stats/trend"),
+                                          other=only(ADMIN)),
+    ("GET", "/api/v1/stats/workers"): Entry(only(SECRETARY, DISPATCHER, ADMIN),
+                                            in_area("/api/v1/stats/workers"), other=only(ADMIN)),
+    # --- integrations (admin) and Open311 (by integration key, not by login) --------------------------
+    ("POST", "/api/v1/integrations"): Entry(only(ADMIN), static("/api/v1/integrations", json={})),
+    ("GET", "/api/v1/integrations"): Entry(only(ADMIN), static("/api/v1/integrations")),
+    ("PATCH", "/api/v1/integrations/<int:integration_id>"): Entry(only(ADMIN), _integration),
+    ("GET", OPEN311 + "/discovery.<any(json, xml):fmt>"): Entry(ANYONE, static(OPEN311 + "/discovery.json")),
+    ("GET", OPEN311 + "/services.<any(json, xml):fmt>"): Entry(ANYONE, static(OPEN311 + "/services.json")),
+    ("GET", OPEN311 + "/services/<string:code>.<any(json, xml):fmt>"): Entry(
+        ANYONE, static(OPEN311 + "/services/garbage.json")),
+    ("GET", OPEN311 + "/requests.<any(json, xml):fmt>"): Entry(NOBODY, static(OPEN311 + "/requests.json")),
+    ("POST", OPEN311 + "/requests.<any(json, xml):fmt>"): Entry(NOBODY, static(OPEN311 + "/requests.json",
+                                                                               data={})),
+    ("GET", OPEN311 + "/requests/<string:request_id>.<any(json, xml):fmt>"): Entry(
+        NOBODY, static(OPEN311 + "/requests/1.json")),
+    ("GET", OPEN311 + "/tokens/<string:token>.<any(json, xml):fmt>"): Entry(
+        NOBODY, static(OPEN311 + "/tokens/x.json")),
+    **{(method, OPEN311 + "/<path:anything>"): Entry(NOBODY, static(OPEN311 + "/nothing.json"))
+       for method in ("GET", "POST", "PUT", "PATCH", "DELETE")},
     # --- reports: read and act -----------------------------------------------------------------------
+    ("GET", "/api/v1/reports/<int:report_id>/deliveries"): Entry(
+        only(SECRETARY, DISPATCHER, ADMIN), _report_path("deliveries"), other=only(ADMIN)),
     ("GET", "/api/v1/reports/<int:report_id>"): Entry(
         only(RIDER, WORKER, SECRETARY, DISPATCHER, DEPARTMENT, ADMIN), _read_report, other=only(ADMIN)),
     ("POST", "/api/v1/reports/<int:report_id>/accept"): Entry(only(WORKER), action("accept", "assigned"),

@@ -21,6 +21,13 @@ FLAG = {"outside_service_area": "不在服务区域内", "exif_far_from_claim": 
         "stale_photo": "照片拍摄时间较早", "reused_photo": "照片曾被使用过", "burst": "短时间内多次上报"}
 PLATFORM = {"meituan": "美团", "eleme": "饿了么", "sf_express": "顺丰", "jd": "京东", "dada": "达达",
             "shansong": "闪送", "other": "其他"}
+CHANNEL = {"app": "应用内", "web_push": "网页推送", "sms": "短信", "wechat": "微信"}
+CHANNEL_STATUS = {"seen": "已查看", "unseen": "未查看", "pending": "等待发送", "sending": "发送中",
+                  "sent": "已送达", "delivered": "已送达", "failed": "发送失败", "skipped": "未发送", "gone": "已失效"}
+CHANNEL_REASON = {"user_inactive": "账号已停用", "no_address": "未绑定", "opted_out": "本人已关闭",
+                  "seen": "已在应用内查看",
+                  "no_longer_relevant": "已接单或已改派", "no_template": "未配置模板", "quiet_hours": "免打扰时段",
+                  "user_daily_cap": "已达个人每日上限", "daily_budget": "已达全平台每日预算"}
 PERIOD = {"week": "本周", "month": "本月", "year": "本年", "all": "全部"}
 SCOPE = {"community": "本社区", "street": "本街道", "district": "本区", "all": "全部"}
 SCOPE_FOR = {"dispatcher": {"community": "一个社区"}}  # a dispatcher's "community" is one they pick

@@ -16,6 +16,7 @@ from app.console.forms import FormResult, run_form
 from app.console.session import desk_page
 from app.geo import service as geo
 from app.geo.models import Level
+from app.notifications import channel_service
 from app.photos.service import photo_limits, photo_store, photo_workers
 from app.reports import handling
 from app.reports import service as reports_service
@@ -51,7 +52,8 @@ def reports(me):  # type: ignore[no-untyped-def]
     form.data.update({key: request.args.get(key, "") for key in ("since", "until")})  # as typed: days
     page = None
     if form.ok:
-        args = {k: v for k, v in form.value.items() if k not in ("page", "per_page")}
+        # The desk draws on its own map in WGS-84: the datum of reads is the phone clients' concern.
+        args = {k: v for k, v in form.value.items() if k not in ("page", "per_page", "coord_sys")}
         page = paginate(reports_service.list_reports(viewer=me, **args), page=form.value["page"],
                         per_page=PER_PAGE)
         page["items"] = present_reports(page["items"], viewer=me)
@@ -92,7 +94,10 @@ def _report_page(me, report_id: int, *, forms: dict[str, FormResult], status: in
     shown = present_report(reports_service.get_report(viewer=me, report_id=report_id), viewer=me,
                            with_timeline=True)
     departments = auth.list_departments(actor=me) if "dispatch" in shown["actions"] else []
-    return render_template("console/report.html", me=me, report=shown,
+    # Was the worker told? Who was reached, by which channel, and when (the desk's question).
+    reach = (channel_service.deliveries_for_report(viewer=me, report_id=report_id)
+             if me.role in channel_service.DELIVERY_VIEWERS else None)
+    return render_template("console/report.html", me=me, report=shown, reach=reach,
                            departments=departments, forms=forms, form_for=lambda name: forms.get(name, FormResult()),
                            after_photos=[e["photo"] for e in shown["timeline"] if e["photo"]]), status
 

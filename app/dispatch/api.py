@@ -1,6 +1,7 @@
 """Dispatch endpoints: grid workers' duty and location, and reassigning a report (派单/改派)."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from flask_jwt_extended import current_user
@@ -13,6 +14,8 @@ from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
 from app.dispatch import presence, service
 from app.dispatch.policy import current_policy
 from app.dispatch.schemas import DutyInSchema, LocationInSchema, PresenceSchema, ReassignSchema
+from app.geo import datums
+from app.geo.schemas import CoordSysArgsSchema
 from app.reports import handling
 from app.reports.presenter import present_report
 from app.reports.schemas import ReportSchema
@@ -23,10 +26,12 @@ blp = Blueprint("dispatch", __name__, url_prefix="/api/v1",
 
 @blp.route("/me/duty", methods=["GET"])
 @roles_required(Role.GRID_WORKER)
+@blp.arguments(CoordSysArgsSchema, location="query")
 @blp.response(200, PresenceSchema)
-def get_duty():
-    """Your duty state and last position."""
-    return presence.get_presence(worker=current_user, policy=current_policy())
+def get_duty(args: dict[str, str]):
+    """Your duty state and last position (in `?coord_sys=`)."""
+    state = presence.get_presence(worker=current_user, policy=current_policy())
+    return _presence_in(state, args["coord_sys"])
 
 
 @blp.route("/me/duty", methods=["PUT"])
@@ -34,9 +39,11 @@ def get_duty():
 @blp.arguments(DutyInSchema)
 @blp.response(200, PresenceSchema)
 def set_duty(form: dict[str, Any]):
-    """Go on duty (with your position) or off duty: your position is forgotten, and what is
-    assigned to you but not accepted goes at once to the next nearest worker."""
-    return presence.set_duty(worker=current_user, policy=current_policy(), **form)
+    """Go on duty (with your position, in `coord_sys`) or off duty: your position is forgotten, and
+    what is assigned to you but not accepted goes at once to the next nearest worker."""
+    coord_sys = form.pop("coord_sys")
+    state = presence.set_duty(worker=current_user, policy=current_policy(), **form)
+    return _presence_in(state, coord_sys)
 
 
 @blp.route("/me/location", methods=["POST"])
@@ -44,8 +51,14 @@ def set_duty(form: dict[str, Any]):
 @blp.arguments(LocationInSchema)
 @blp.response(200, PresenceSchema)
 def record_location(form: dict[str, Any]):
-    """Send your current position while on duty (only the latest is kept)."""
-    return presence.record_location(worker=current_user, policy=current_policy(), **form)
+    """Send your current position (in `coord_sys`) while on duty (only the latest is kept)."""
+    coord_sys = form.pop("coord_sys")
+    state = presence.record_location(worker=current_user, policy=current_policy(), **form)
+    return _presence_in(state, coord_sys)
+
+
+def _presence_in(state: presence.Presence, coord_sys: str) -> dict[str, Any]:
+    return datums.point_fields_from_wgs84(dataclasses.asdict(state), coord_sys)
 
 
 @blp.route("/reports/<int:report_id>/reassign", methods=["POST"])

@@ -12,13 +12,15 @@ from app.auth.models import Role
 from app.common.auth import roles_required
 from app.common.pagination import paginate
 from app.errors import ValidationFailed
-from app.geo import service
+from app.geo import datums, service
+from app.geo.models import Area
 from app.geo.schemas import (
     AreaDetailSchema,
     AreaFilterSchema,
     AreaPageSchema,
     AreaWorkersInSchema,
     AreaWorkersSchema,
+    CoordSysArgsSchema,
     ImportResultSchema,
     LocateArgsSchema,
     LocateSchema,
@@ -58,11 +60,13 @@ def _uploaded_map() -> bytes:
 
 @blp.route("/areas/import", methods=["POST"])
 @roles_required(Role.ADMIN)
+@blp.arguments(CoordSysArgsSchema, location="query")
 @blp.doc(requestBody=IMPORT_BODY)
 @blp.response(200, ImportResultSchema)
-def import_areas():
-    """Import a GeoJSON FeatureCollection of areas; all-or-nothing, re-import changes nothing."""
-    return service.import_areas(source=_uploaded_map())
+def import_areas(args: dict[str, str]):
+    """Import a GeoJSON FeatureCollection of areas (`?coord_sys=gcj02` for maps drawn on AMap);
+    all-or-nothing, re-import changes nothing."""
+    return service.import_areas(source=_uploaded_map(), coord_sys=args["coord_sys"])
 
 
 @blp.route("/areas", methods=["GET"])
@@ -79,17 +83,31 @@ def list_areas(args: dict[str, Any]):
 @roles_required()
 @blp.arguments(LocateArgsSchema, location="query")
 @blp.response(200, LocateSchema)
-def locate(args: dict[str, float]):
-    """The areas containing a point, most specific first; an empty list when none does."""
-    return {"areas": service.locate(lat=args["lat"], lon=args["lon"])}
+def locate(args: dict[str, Any]):
+    """The areas containing a point (in `coord_sys`), most specific first; [] when none does."""
+    return {"areas": service.locate(lat=args["lat"], lon=args["lon"]), "coord_sys": args["coord_sys"]}
 
 
 @blp.route("/areas/<string:code>", methods=["GET"])
 @roles_required()
+@blp.arguments(CoordSysArgsSchema, location="query")
 @blp.response(200, AreaDetailSchema)
-def get_area(code: str):
-    """One area with its GeoJSON geometry."""
-    return service.get_area(code=code)
+def get_area(args: dict[str, str], code: str):
+    """One area with its GeoJSON geometry, in `?coord_sys=` (default WGS-84)."""
+    return _area_in(service.get_area(code=code), args["coord_sys"])
+
+
+def _area_in(area: Area, coord_sys: str) -> dict[str, Any]:
+    geometry = area.geometry
+    if geometry is not None:
+        geometry = datums.geometry_from_wgs84(geometry, coord_sys)
+    data = {"code": area.code, "name": area.name, "level": area.level,
+            "parent_code": area.parent_code, "geometry": geometry, "bbox": None, "coord_sys": coord_sys}
+    if area.min_lon is not None:
+        corners = [datums.from_wgs84(lat, lon, coord_sys)
+                   for lat, lon in ((area.min_lat, area.min_lon), (area.max_lat, area.max_lon))]
+        data["bbox"] = [corners[0][1], corners[0][0], corners[1][1], corners[1][0]]
+    return data
 
 
 @blp.route("/areas/<string:code>/workers", methods=["GET"])

@@ -13,6 +13,7 @@ from app.auth.models import Role, User, UserStatus
 from app.common import clock
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
+from app.geo.datums import CoordSys, geometry_to_wgs84
 from app.geo.demo_map import build_demo_map
 from app.geo.geometry import (
     LEVEL_DEPTH,
@@ -44,9 +45,12 @@ class ImportResult:
 # --- import ----------------------------------------------------------------------------------
 
 
-def import_areas(*, source: bytes | str | Mapping[str, Any]) -> ImportResult:
-    """Import a GeoJSON FeatureCollection: validate it all, then create/update areas in place."""
+def import_areas(*, source: bytes | str | Mapping[str, Any], coord_sys: str = CoordSys.WGS84) -> ImportResult:
+    """Import a GeoJSON FeatureCollection (drawn in `coord_sys`, stored as WGS-84): validate it all,
+    then create/update areas in place."""
     data = source if isinstance(source, Mapping) else load_json(source)
+    if coord_sys != CoordSys.WGS84:
+        data = _features_to_wgs84(data, coord_sys)
     existing_levels: dict[str, str] = dict(db.session.execute(select(Area.code, Area.level)).all())
     records = parse_feature_collection(data, existing_levels=existing_levels)
     _check_level_changes(records, existing_levels)
@@ -70,6 +74,20 @@ def import_areas(*, source: bytes | str | Mapping[str, Any]) -> ImportResult:
             code="import_conflict",
         ) from None
     return ImportResult(len(new), len(changed), len(records) - len(new) - len(changed))
+
+
+def _features_to_wgs84(data: Mapping[str, Any], coord_sys: str) -> Mapping[str, Any]:
+    """The collection with each feature's geometry converted; anything malformed is left as it is
+    for parse_feature_collection to refuse."""
+    features = data.get("features") if isinstance(data, Mapping) else None
+    if not isinstance(features, list):
+        return data
+    converted = [
+        {**f, "geometry": geometry_to_wgs84(f["geometry"], coord_sys)}
+        if isinstance(f, Mapping) and isinstance(f.get("geometry"), Mapping) else f
+        for f in features
+    ]
+    return {**data, "features": converted}
 
 
 def load_demo_map() -> ImportResult:

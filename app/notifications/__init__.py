@@ -1,1 +1,1 @@
-"""Notifications: the outbox, the poll and stream readers, and Web Push delivery."""
+"""Notifications: the outbox, poll and stream readers, seen, and delivery by Web Push, SMS and WeChat."""

@@ -1,16 +1,16 @@
-"""`flask notifications ...`: the Web Push deliverer and VAPID key generation."""
+"""`flask notifications ...`: the deliverer (Web Push, SMS, WeChat) and VAPID key generation."""
 from __future__ import annotations
 
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
-from app.notifications.delivery import DeliveryPolicy, deliver_due
-from app.notifications.push import WebPushSender, generate_vapid_keys
-from app.notifications.settings import allowed_push_hosts, setting
+from app.notifications.push import generate_vapid_keys
+from app.notifications.worker import NothingToDeliver, deliverer_from
 
 notifications_cli = AppGroup("notifications", help="Push delivery.")
 
@@ -22,22 +22,14 @@ notifications_cli = AppGroup("notifications", help="Push delivery.")
 @click.option("--sleep", "sleep_seconds", default=2.0, show_default=True, type=click.FloatRange(0.05, 300),
               help="Pause when nothing is due.")
 def deliver_command(once: bool, max_batch: int, sleep_seconds: float) -> None:
-    """Send queued notifications to Web Push subscriptions, with retries and backoff."""
-    private_key = setting("VAPID_PRIVATE_KEY")
-    if not private_key:
-        raise click.ClickException(
-            "Set VAPID_PRIVATE_KEY first (`flask notifications vapid-keys` makes one).")
-    timeout = float(setting("PUSH_TIMEOUT_SECONDS"))
-    sender = WebPushSender(private_key=private_key, subject=setting("VAPID_SUBJECT"),
-                           ttl_seconds=int(setting("PUSH_TTL_SECONDS")), timeout_seconds=timeout,
-                           allowed=allowed_push_hosts())
-    policy = DeliveryPolicy(max_attempts=int(setting("PUSH_MAX_ATTEMPTS")),
-                            retry_base_seconds=float(setting("PUSH_RETRY_BASE_SECONDS")),
-                            retry_max_seconds=float(setting("PUSH_RETRY_MAX_SECONDS")),
-                            lease_seconds=max_batch * timeout + 60)
+    """Send queued notifications by Web Push, SMS and WeChat, with retries and backoff."""
+    try:
+        deliverer = deliverer_from(current_app.config, max_batch=max_batch)
+    except NothingToDeliver as exc:
+        raise click.ClickException(str(exc)) from None
     while True:
         try:
-            result = deliver_due(sender=sender, max_batch=max_batch, policy=policy)
+            results = deliverer.run_round()
         except OperationalError as exc:  # database restarting or locked too long: try again later
             if once:
                 raise
@@ -45,9 +37,10 @@ def deliver_command(once: bool, max_batch: int, sleep_seconds: float) -> None:
             click.echo(f"database unavailable, retrying: {exc.orig}", err=True)
             time.sleep(sleep_seconds)
             continue
-        if result.claimed:
-            click.echo(result.summary())
-        if result.claimed < max_batch:
+        for result in results:
+            if result.claimed:
+                click.echo(result.summary())
+        if all(result.claimed < max_batch for result in results):
             if once:
                 return
             time.sleep(sleep_seconds)

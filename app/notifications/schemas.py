@@ -20,6 +20,7 @@ class NotificationSchema(Schema):
     body = fields.String()
     created_at = fields.DateTime()
     data = fields.Dict()
+    seen_at = fields.DateTime(allow_none=True, metadata={"description": "When the app first showed it."})
 
 
 class NotificationListSchema(Schema):
@@ -107,3 +108,84 @@ class UnsubscribeSchema(Schema):
 
 class VapidKeySchema(Schema):
     public_key = fields.String(metadata={"description": "applicationServerKey for pushManager.subscribe()"})
+
+
+class SeenSchema(Schema):
+    up_to_id = Id(minimum=1, required=True,
+                  metadata={"description": "The highest notification id the app has shown; yours up to it are seen."})
+
+
+class SeenResultSchema(Schema):
+    marked = fields.Integer(metadata={"description": "How many were newly marked (0 on a retry)."})
+
+
+# --- SMS and WeChat channels ---------------------------------------------------------------------
+
+_CLOCK = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="用 24 小时制 HH:MM，例如 22:00。")
+
+
+class PreferencesSchema(Schema):
+    sms_enabled = fields.Boolean(metadata={"description": "SMS when an assignment stays unseen."})
+    wechat_enabled = fields.Boolean(metadata={"description": "Official Account messages, once bound."})
+    quiet_start = fields.String(allow_none=True, metadata={
+        "description": "China time HH:MM; null with quiet_end: the deployment's default quiet hours."})
+    quiet_end = fields.String(allow_none=True)
+    wechat_bound = fields.Function(lambda p: bool(p.wechat_openid))
+    wechat_bound_at = fields.DateTime(allow_none=True)
+
+
+class PreferencesUpdateSchema(Schema):
+    """Any of the settings; quiet_start and quiet_end come together (equal: no quiet hours)."""
+
+    sms_enabled = fields.Boolean(truthy={True}, falsy={False})
+    wechat_enabled = fields.Boolean(truthy={True}, falsy={False})
+    quiet_start = fields.String(allow_none=True, validate=_CLOCK)
+    quiet_end = fields.String(allow_none=True, validate=_CLOCK)
+
+
+class WechatBindSchema(Schema):
+    authorize_url = fields.String(metadata={"description": "Open this inside WeChat; it returns to the callback."})
+
+
+class WechatCallbackArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # WeChat may add parameters of its own
+
+    code = fields.String(required=True, validate=validate.Length(1, 128))
+    state = fields.String(required=True, validate=validate.Length(1, 512))
+
+
+class ChannelAttemptSchema(Schema):
+    at = fields.DateTime()
+    outcome = fields.String()
+    code = fields.String(allow_none=True)
+
+
+class ChannelReachSchema(Schema):
+    channel = fields.String(metadata={"description": "app | web_push | sms | wechat"})
+    status = fields.String(metadata={"description": "app: seen|unseen; others: pending|sent|failed|skipped"})
+    reason = fields.String(allow_none=True, metadata={"description": "Why skipped, deferred or failing."})
+    provider = fields.String(allow_none=True)
+    at = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    attempts = fields.List(fields.Nested(ChannelAttemptSchema))
+
+
+class RecipientSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+
+
+class ReportDeliverySchema(Schema):
+    notification_id = fields.Integer()
+    kind = fields.String()
+    title = fields.String()
+    created_at = fields.DateTime()
+    seen_at = fields.DateTime(allow_none=True)
+    recipient = fields.Nested(RecipientSchema)
+    channels = fields.List(fields.Nested(ChannelReachSchema))
+
+
+class ReportDeliveriesSchema(Schema):
+    items = fields.List(fields.Nested(ReportDeliverySchema))

@@ -1,4 +1,4 @@
-"""Push use cases: queue notifications in the caller's transaction, read them, keep Web Push subscriptions."""
+"""Push use cases: queue notifications in the caller's transaction, read and mark them seen, subscriptions."""
 from __future__ import annotations
 
 import json
@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +16,7 @@ from app.common.models import UTCDateTime
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.notifications import fanout
+from app.notifications.channels import ChannelSettings, queue_channel_deliveries
 from app.notifications.endpoints import AllowList, endpoint_problem
 from app.notifications.models import DeliveryStatus, Notification, PushDelivery, PushSubscription
 from app.notifications.rules import BODY_MAX, TITLE_MAX, check_kind, clip
@@ -48,6 +50,8 @@ def notify_many(*, user_ids: Iterable[int], kind: str, title: str, body: str,
         db.session.flush()
         _queue_push_deliveries([row.id for row in rows], now=now)
         fanout.announce(user_ids=[row.user_id for row in rows])
+        queue_channel_deliveries([row.id for row in rows], kind=kind, now=now,
+                                 settings=ChannelSettings.from_config(current_app.config))
     return rows
 
 
@@ -94,6 +98,14 @@ def recipients_after(*, after: int, limit: int) -> list[tuple[int, int]]:
 def newest_notification_id() -> int:
     """The highest notification id so far (0 for none): where a poller starts."""
     return db.session.scalar(select(func.max(Notification.id))) or 0
+def mark_seen(*, user_id: int, up_to_id: int) -> int:
+    """Mark the user's own notifications up to this id as seen (idempotent); how many were newly seen."""
+    marked = db.session.execute(
+        update(Notification).where(Notification.user_id == user_id, Notification.id <= up_to_id,
+                                   Notification.seen_at.is_(None))
+        .values(seen_at=clock.utcnow()).execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    return marked
 
 
 # --- Web Push subscriptions ----------------------------------------------------------------------

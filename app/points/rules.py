@@ -54,7 +54,7 @@ class Hazard:
     """A report confirmed real, with its category's amounts."""
 
     report_id: int
-    reporter_id: int
+    reporter_id: int | None  # None: filed by an integration
     base_points: int
     urgent: bool
 
@@ -64,7 +64,7 @@ class Confirmation:
     """A duplicate of a hazard (a report whose duplicate_of is the hazard), oldest first."""
 
     report_id: int
-    reporter_id: int
+    reporter_id: int | None  # None: filed by an integration
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,8 @@ def confirmation_awards(*, hazard: Hazard, confirmations: Sequence[Confirmation]
     confirming: list[Award] = []
     for confirmation in confirmations:
         rider = confirmation.reporter_id
-        if rider == hazard.reporter_id:
-            continue  # confirming your own report is not a confirmation
+        if rider is None or rider == hazard.reporter_id:
+            continue  # an integration's report, or your own: not a rider's confirmation
         if rider in credited:
             delta, note = 0, REPEAT_CONFIRMATION_NOTE
         elif len(credited) >= CONFIRMATIONS_CREDITED:
@@ -120,7 +120,8 @@ def confirmation_awards(*, hazard: Hazard, confirmations: Sequence[Confirmation]
     if confirming:
         awards.append(Award(hazard.reporter_id, hazard.report_id, Reason.FIRST_REPORTER_BONUS,
                             FIRST_REPORTER_BONUS))
-    return awards + confirming
+    # A report an integration (a hotline) filed has no rider: it earns nobody points.
+    return [award for award in awards + confirming if award.rider_id is not None]
 
 
 def apply_daily_cap(awards: Iterable[Award], *, earned_today: Mapping[int, int],

@@ -65,6 +65,8 @@ def penalize_rejection(*, report: Report, reason: str) -> list[LedgerEntry]:
         raise ValueError(f"unknown rejection reason {reason!r}")
     if reason == "duplicate":
         return []  # credited as a confirmation when its original is confirmed
+    if report.reporter_id is None:
+        return []  # filed by an integration: no rider to penalize
     now = clock.utcnow()
     _lock_riders({report.reporter_id})
     since = now - timedelta(days=rules.INVALID_WINDOW_DAYS)

@@ -1,8 +1,6 @@
 """Report endpoints: submit from a phone, list, read."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
 from flask_jwt_extended import current_user, get_jwt_identity
 from flask_smorest import Blueprint
@@ -14,6 +12,8 @@ from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
 from app.common.pagination import paginate
 from app.common.uploads import upload_bytes
 from app.extensions import db, limiter
+from app.geo.datums import point_fields_from_wgs84
+from app.geo.schemas import CoordSysArgsSchema
 from app.photos.service import photo_limits, photo_store, photo_workers
 from app.reports import service
 from app.reports.presenter import present_report, present_reports
@@ -26,7 +26,6 @@ from app.reports.schemas import (
     ReportUploadSchema,
     multipart_body,
 )
-from app.reports.screening import ScreeningPolicy
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Hazard reports: submit, list, read.")
@@ -41,16 +40,8 @@ def _rider_key() -> str:
 
 
 def _policy() -> service.SubmitPolicy:
-    config = current_app.config
-    return service.SubmitPolicy(
-        max_photos=config["MAX_PHOTOS_PER_REPORT"], photo_limits=photo_limits(),
-        screening=ScreeningPolicy(
-            duplicate_radius_m=config["DUPLICATE_RADIUS_M"],
-            duplicate_window=timedelta(hours=config["DUPLICATE_WINDOW_HOURS"]),
-            exif_far_m=config["EXIF_FAR_M"], stale_after=timedelta(hours=config["STALE_PHOTO_HOURS"]),
-            burst_count=config["BURST_REPORTS"], burst_window=timedelta(minutes=config["BURST_MINUTES"])),
-        write_while_decoding=db.engine.dialect.name != "sqlite",
-    )
+    return service.submit_policy(current_app.config, photo_limits=photo_limits(),
+                                 write_while_decoding=db.engine.dialect.name != "sqlite")
 
 
 @blp.route("", methods=["POST"])
@@ -63,14 +54,16 @@ def _policy() -> service.SubmitPolicy:
 def submit(form, files):
     """Report a hazard: multipart with 1–6 photos (JPEG, PNG, WebP, HEIC)."""
     photos = [upload_bytes(upload) for upload in files["photos"]]
+    coord_sys = form.pop("coord_sys")  # lat/lon are WGS-84 already; the answer speaks the rider's datum
     submission = service.submit_report(
         rider=current_user, fields=form, photos=photos, idempotency_key=idempotency_key(),
         store=photo_store(), workers=photo_workers(), policy=_policy())
     headers = {"Idempotent-Replayed": "true"} if submission.replayed else {}
     with reading_only():
-        return present_report(submission.report, viewer=current_user, with_timeline=True,
+        data = present_report(submission.report, viewer=current_user, with_timeline=True,
                               loaded_areas=submission.areas, loaded_people=submission.people,
-                              just_created=not submission.replayed), 201, headers
+                              just_created=not submission.replayed)
+    return point_fields_from_wgs84(data, coord_sys), 201, headers
 
 
 @blp.route("", methods=["GET"])
@@ -79,16 +72,19 @@ def submit(form, files):
 @blp.response(200, ReportPageSchema)
 def list_reports(args):
     """Reports you may see, newest first (riders: their own; staff: their area)."""
-    page, per_page = args.pop("page"), args.pop("per_page")
+    page, per_page, coord_sys = args.pop("page"), args.pop("per_page"), args.pop("coord_sys")
     result = paginate(service.list_reports(viewer=current_user, **args), page=page, per_page=per_page)
-    result["items"] = present_reports(result["items"], viewer=current_user)
+    result["items"] = [point_fields_from_wgs84(item, coord_sys)
+                       for item in present_reports(result["items"], viewer=current_user)]
     return result
 
 
 @blp.route("/<int:report_id>", methods=["GET"])
 @roles_required()
+@blp.arguments(CoordSysArgsSchema, location="query")
 @blp.response(200, ReportSchema)
-def get_report(report_id):
-    """One report with its photos and timeline."""
-    return present_report(service.get_report(viewer=current_user, report_id=report_id),
+def get_report(args, report_id):
+    """One report with its photos and timeline (lat/lon in `?coord_sys=`)."""
+    data = present_report(service.get_report(viewer=current_user, report_id=report_id),
                           viewer=current_user, with_timeline=True)
+    return point_fields_from_wgs84(data, args["coord_sys"])

@@ -12,6 +12,7 @@ from app.auth.models import Role, User, UserStatus
 from app.categories.models import Category
 from app.common import clock
 from app.extensions import db
+from app.integrations import callbacks
 from app.notifications import service as notifications
 from app.points import service as points
 from app.reports.models import STATUS_TEXT, Report, ReportEvent, Status
@@ -23,10 +24,11 @@ def _category_name(report: Report) -> str:
 
 
 def _followers(report: Report) -> list[int]:
-    """The reporter and everyone whose duplicate report follows this one."""
+    """The reporter and everyone whose duplicate report follows this one (riders only: an
+    integration's report has none, and hears through its callback)."""
     confirmers = db.session.scalars(
         select(Report.reporter_id).where(Report.duplicate_of_id == report.id)).all()
-    return list(dict.fromkeys([report.reporter_id, *confirmers]))
+    return [rider for rider in dict.fromkeys([report.reporter_id, *confirmers]) if rider is not None]
 
 
 def _dispatchers_of(report: Report) -> list[int]:
@@ -75,7 +77,7 @@ def notify_assignee(*, report: Report, event: ReportEvent, actor: User | None) -
     notifications.notify(
         user_id=report.assigned_to_id, kind="assigned", report_id=report.id,
         title=f"新的{_category_name(report)}待处理", body=f"{report.address or '见地图位置'}{distance}",
-        data={"lat": report.lat, "lon": report.lon})
+        data={"lat": report.lat, "lon": report.lon, "coord_sys": "wgs84"})
 
 
 def notify_dispatchers(*, report: Report, event: ReportEvent, actor: User | None) -> None:
@@ -109,6 +111,11 @@ def award_points(*, report: Report, event: ReportEvent, actor: User | None) -> N
 
 def penalize(*, report: Report, event: ReportEvent, actor: User | None) -> None:
     points.penalize_rejection(report=report, reason=(event.data or {}).get("reason", "invalid"))
+
+
+def call_back_integration(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    """A report an integration filed: queue its signed status callback (回音) with the change."""
+    callbacks.queue_status_change(report=report, event=event)
 
 
 ON_CONFIRMED = (notify_reporter, award_points)

@@ -51,7 +51,11 @@ class Report(TimestampMixin, db.Model):
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    # None for a report an integration filed (a hotline's citizen is nobody's account).
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id"), index=True)
+    # The integration's own reference for the request: a retry with it gets the first report.
+    external_id: Mapped[str | None] = mapped_column(String(100))
     category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=Status.SUBMITTED)
     lat: Mapped[float] = mapped_column(Float, nullable=False)
@@ -87,6 +91,8 @@ class Report(TimestampMixin, db.Model):
             "'resolved', 'closed', 'rejected')", name="status"),
         CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="coordinates"),
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        CheckConstraint("reporter_id IS NOT NULL OR integration_id IS NOT NULL", name="has_source"),
+        UniqueConstraint("integration_id", "external_id", name="uq_reports_integration_external_id"),
         # Duplicate detection looks for open reports of one category near a point, recent first.
         Index("ix_reports_category_status_lat_lon", "category_code", "status", "lat", "lon"),
         Index("ix_reports_status_created", "status", "created_at"),

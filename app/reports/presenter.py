@@ -12,9 +12,10 @@ from app.auth.privacy import shown_name
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area
+from app.integrations.models import Integration
 from app.photos.service import photo_url
-from app.reports.models import Report, ReportEvent, ReportPhoto
-from app.reports.workflow import actions_for
+from app.reports.models import STATUS_TEXT, Report, ReportEvent, ReportPhoto
+from app.reports.workflow import ACTION_TEXT, actions_for
 
 
 def present_report(report: Report, *, viewer: User | None = None, with_timeline: bool = False,
@@ -39,16 +40,27 @@ def present_reports(reports: Sequence[Report], *, viewer: User | None = None,
     people = _people({i for r in reports for i in (r.reporter_id, r.assigned_to_id, r.department_id)},
                      loaded=loaded_people)
     chains = geo.area_chains(codes={r.area_code for r in reports if r.area_code}, loaded=loaded_areas)
+    sources = _sources({r.integration_id for r in reports if r.integration_id})
     original_ids = {r.duplicate_of_id for r in reports if r.duplicate_of_id}
     originals = dict(db.session.execute(select(Report.id, Report.status).where(
         Report.id.in_(original_ids))).all()) if original_ids else {}
-    return [_present(r, viewer, people, chains, originals) for r in reports]
+    return [_present(r, viewer, people, chains, originals) | {"source": sources.get(r.integration_id, "app")}
+            for r in reports]
+
+
+def _sources(integration_ids: set[int]) -> dict[int | None, str]:
+    """Names of the integrations that filed reports ("app": a rider, through the app)."""
+    if not integration_ids:
+        return {}
+    return dict(db.session.execute(select(Integration.id, Integration.name)
+                                   .where(Integration.id.in_(integration_ids))).all())
 
 
 def _present(report: Report, viewer: User | None, people: dict[int, User],
              chains: dict[str, list[Any]], originals: dict[int, str]) -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": report.id, "status": report.status, "category": report.category_code,
+        "id": report.id, "status": report.status, "status_text": STATUS_TEXT.get(report.status, report.status),
+        "category": report.category_code,
         "lat": report.lat, "lon": report.lon, "description": report.description,
         "address": report.address, "captured_at": report.captured_at,
         "area": chains.get(report.area_code, []) if report.area_code else [],
@@ -60,6 +72,7 @@ def _present(report: Report, viewer: User | None, people: dict[int, User],
         "photos": [_photo(p) for p in report.photos if p.kind == "report"],
         "flags": list(report.flags or []), "duplicate_of": report.duplicate_of_id,
         "rating": report.rating, "created_at": report.created_at, "updated_at": report.updated_at,
+        "coord_sys": "wgs84",  # as stored; the API's edge converts to what the request asked for
     }
     if report.duplicate_of_id:
         status = originals.get(report.duplicate_of_id)
@@ -75,7 +88,9 @@ def _timeline(report: Report, viewer: User | None) -> list[dict[str, Any]]:
     actors = _people({e.actor_id for e in events})
     photos = {p.id: p for p in report.photos}
     return [{
-        "action": e.action, "from_status": e.from_status, "to_status": e.to_status,
+        "action": e.action, "action_text": ACTION_TEXT.get(e.action, e.action),
+        "from_status": e.from_status, "to_status": e.to_status,
+        "to_status_text": STATUS_TEXT.get(e.to_status, e.to_status),
         "actor": _actor(actors.get(e.actor_id), viewer, report.community_code), "note": e.note, "at": e.at,
         "photo": _photo(photos[e.photo_id]) if e.photo_id in photos else None,
     } for e in events]

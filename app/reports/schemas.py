@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, post_load, validate
 from app.common import clock
 from app.common.fields import Id
 from app.common.pagination import PageArgsSchema, page_schema
-from app.geo.schemas import AreaSchema
+from app.geo.schemas import AreaSchema, PointInSchema, coord_sys_field
 from app.reports.models import Status
 from app.reports.screening import FLAGS
 
@@ -22,8 +22,8 @@ class AwareDateTime(fields.DateTime):
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=clock.CHINA_TZ)
 
 
-class ReportFormSchema(Schema):
-    """The multipart text fields of a new report."""
+class ReportFormSchema(PointInSchema):
+    """The multipart text fields of a new report (lat/lon in `coord_sys`, loaded as WGS-84)."""
 
     category = fields.String(required=True, validate=validate.Length(1, 40))
     lat = fields.Float(required=True, validate=validate.Range(-90, 90))
@@ -61,6 +61,7 @@ class ReportFilterSchema(PageArgsSchema):
     flag = fields.String(validate=validate.OneOf(FLAGS), metadata={"description": "Only reports with this flag."})
     overdue = fields.Boolean(load_default=False,
                              metadata={"description": "Only dispatched reports past their deadline."})
+    coord_sys = coord_sys_field()
 
 
 class PersonSchema(Schema):
@@ -82,8 +83,10 @@ class PhotoLinkSchema(Schema):
 
 class EventSchema(Schema):
     action = fields.String()
+    action_text = fields.String(metadata={"description": "the action in Chinese, e.g. 接单"})
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
+    to_status_text = fields.String(metadata={"description": "to_status in Chinese, as people read it"})
     actor = fields.Nested(ActorSchema, allow_none=True)
     note = fields.String(allow_none=True)
     photo = fields.Nested(PhotoLinkSchema, allow_none=True)
@@ -93,6 +96,7 @@ class EventSchema(Schema):
 class ReportSchema(Schema):
     id = fields.Integer()
     status = fields.String()
+    status_text = fields.String(metadata={"description": "the status in Chinese, e.g. 网格员已接单"})
     category = fields.String()
     lat = fields.Float()
     lon = fields.Float()
@@ -118,6 +122,8 @@ class ReportSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     timeline = fields.List(fields.Nested(EventSchema))
+    coord_sys = fields.String(metadata={"description": "Datum of lat/lon in this answer"})
+    source = fields.String(metadata={"description": "\"app\" (a rider), or the integration that filed it"})
 
 
 ReportPageSchema = page_schema(ReportSchema, "ReportPage")

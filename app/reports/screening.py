@@ -35,7 +35,7 @@ class Lookback:
     recent_by_reporter: int  # the reporter's reports within the burst window
 
 
-def look_back(*, reporter_id: int, category: str, lat: float, lon: float, now: datetime,
+def look_back(*, reporter_id: int | None, category: str, lat: float, lon: float, now: datetime,
               policy: ScreeningPolicy) -> Lookback:
     return Lookback(original=find_original(category=category, lat=lat, lon=lon, now=now, policy=policy),
                     recent_by_reporter=_recent_reports_by(reporter_id, since=now - policy.burst_window))
@@ -122,7 +122,9 @@ def _photo_used_before(phashes: Collection[str]) -> bool:
     ) > 0
 
 
-def _recent_reports_by(reporter_id: int, *, since: datetime) -> int:
+def _recent_reports_by(reporter_id: int | None, *, since: datetime) -> int:
+    if reporter_id is None:
+        return 0  # an integration files for many citizens: no rider's burst to count
     return db.session.scalar(
         select(func.count()).select_from(Report)
         .where(Report.reporter_id == reporter_id, Report.created_at >= since)

@@ -1,7 +1,7 @@
 """Report use cases: submit from a phone (idempotently), list and read within scope."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,7 +17,7 @@ from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
 from app.dispatch.assignment import nearest_candidate
 from app.dispatch.policy import current_policy
-from app.errors import NotFound, ValidationFailed
+from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area, Level
@@ -52,6 +52,20 @@ class SubmitPolicy:
     write_while_decoding: bool = False
 
 
+def submit_policy(config: Mapping[str, Any], *, photo_limits: PhotoLimits,
+                  write_while_decoding: bool) -> SubmitPolicy:
+    """The submission policy the app's configuration sets."""
+    return SubmitPolicy(
+        max_photos=config["MAX_PHOTOS_PER_REPORT"], photo_limits=photo_limits,
+        screening=ScreeningPolicy(
+            duplicate_radius_m=config["DUPLICATE_RADIUS_M"],
+            duplicate_window=timedelta(hours=config["DUPLICATE_WINDOW_HOURS"]),
+            exif_far_m=config["EXIF_FAR_M"], stale_after=timedelta(hours=config["STALE_PHOTO_HOURS"]),
+            burst_count=config["BURST_REPORTS"], burst_window=timedelta(minutes=config["BURST_MINUTES"])),
+        write_while_decoding=write_while_decoding,
+    )
+
+
 @dataclass(frozen=True)
 class Submission:
     report: Report
@@ -77,11 +91,11 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
     with intake.photo_intake(photos, limits=policy.photo_limits, store=store, workers=workers) as incoming:
         # The photo threads decode; meanwhile this thread does what needs no pixels.
         fingerprint = idempotency.fingerprint(fields, photos)
-        around = _look_around(rider=rider, fields=fields, policy=policy)
+        around = _look_around(reporter_id=rider.id, fields=fields, policy=policy)
         try:
-            report = _record_report(rider=rider, category=category, fields=fields, around=around,
-                                    incoming=incoming, idempotency=(idempotency_key, fingerprint),
-                                    policy=policy)
+            report = _record_report(source=_Source(rider=rider), category=category, fields=fields,
+                                    around=around, incoming=incoming,
+                                    idempotency=(idempotency_key, fingerprint), policy=policy)
         except _KeyTaken:
             # Another attempt with this key won the race; answer with what it created.
             db.session.rollback()
@@ -92,6 +106,74 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
         incoming.keep()
     return Submission(report=report, replayed=False, areas=around.chain,
                       people=[around.candidate[0]] if around.candidate else [])
+
+
+@dataclass(frozen=True)
+class IntegrationSource:
+    """An integration filing a report: only inside its area, under its own reference if it gives one."""
+
+    integration_id: int
+    name: str
+    area_code: str
+    external_id: str | None = None
+
+
+def submit_from_integration(*, source: IntegrationSource, fields: dict[str, Any], photos: Sequence[bytes],
+                            store: PhotoStore, workers: PhotoWorkers,
+                            policy: SubmitPolicy = SubmitPolicy()) -> Submission:
+    """A report an integration (the 12345 hotline) files: located, screened, routed like a rider's,
+    earning nobody points; a retry with the same external_id gets the first report."""
+    with reading_only():
+        earlier = _integration_report(source, fields)
+        if earlier is not None:
+            return Submission(report=earlier, replayed=True)
+        category = get_active_category(fields["category"])
+        commit_keeping_loaded(db.session())
+    with intake.photo_intake(photos, limits=policy.photo_limits, store=store, workers=workers) as incoming:
+        around = _look_around(reporter_id=None, fields=fields, policy=policy)
+        _require_inside(around.chain, source.area_code)
+        try:
+            report = _record_report(source=_Source(integration=source), category=category, fields=fields,
+                                    around=around, incoming=incoming, idempotency=(None, ""),
+                                    policy=policy)
+        except IntegrityError:
+            # The same external_id won a race; answer with what it created.
+            db.session.rollback()
+            earlier = _integration_report(source, fields)
+            if earlier is None:  # pragma: no cover - not a duplicate reference after all
+                raise
+            return Submission(report=earlier, replayed=True)
+        incoming.keep()
+    return Submission(report=report, replayed=False, areas=around.chain,
+                      people=[around.candidate[0]] if around.candidate else [])
+
+
+def _integration_report(source: IntegrationSource, fields: dict[str, Any]) -> Report | None:
+    """The report filed earlier under this reference (None if none was); 422 if that request was a
+    different one (another service, point or description)."""
+    if not source.external_id:
+        return None
+    report = db.session.scalar(select(Report).where(Report.integration_id == source.integration_id,
+                                                    Report.external_id == source.external_id))
+    if report is not None and (report.category_code, report.lat, report.lon, report.description) != (
+            fields["category"], fields["lat"], fields["lon"], fields.get("description")):
+        raise Unprocessable("这个 external_id 已用于另一条请求。", code="external_id_reused")
+    return report
+
+
+def _require_inside(chain: Sequence[Area], area_code: str) -> None:
+    """An integration's key files reports only inside its own area."""
+    if not any(area.code == area_code for area in chain):
+        raise Forbidden("这个位置不在该接入方的服务区域内。", code="outside_integration_area",
+                        details={"area_code": area_code})
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Who files a report: a rider (who earns points for it) or an integration."""
+
+    rider: User | None = None
+    integration: IntegrationSource | None = None
 
 
 class _KeyTaken(Exception):
@@ -107,12 +189,12 @@ class _Surroundings:
     candidate: tuple[User, float] | None  # the nearest available worker (re-checked under the lock)
 
 
-def _look_around(*, rider: User, fields: dict[str, Any], policy: SubmitPolicy) -> _Surroundings:
+def _look_around(*, reporter_id: int | None, fields: dict[str, Any], policy: SubmitPolicy) -> _Surroundings:
     """Reads only, made while the photos decode and outside the write transaction."""
     lat, lon = fields["lat"], fields["lon"]
     with reading_only():
         chain = geo.locate(lat=lat, lon=lon)
-        lookback = look_back(reporter_id=rider.id, category=fields["category"], lat=lat, lon=lon,
+        lookback = look_back(reporter_id=reporter_id, category=fields["category"], lat=lat, lon=lon,
                              now=clock.utcnow(), policy=policy.screening)
         candidate = None if lookback.original else nearest_candidate(  # a duplicate is not routed
             lat=lat, lon=lon, community=_code_at(chain, Level.COMMUNITY), policy=current_policy())
@@ -120,7 +202,7 @@ def _look_around(*, rider: User, fields: dict[str, Any], policy: SubmitPolicy) -
     return _Surroundings(chain=chain, lookback=lookback, candidate=candidate)
 
 
-def _record_report(*, rider: User, category: Category, fields: dict[str, Any], around: _Surroundings,
+def _record_report(*, source: _Source, category: Category, fields: dict[str, Any], around: _Surroundings,
                    incoming: intake.PhotoIntake, idempotency: tuple[str | None, str],
                    policy: SubmitPolicy) -> Report:
     """One transaction: the report, its first event, its routing, its photos, the idempotency claim.
@@ -133,8 +215,12 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], a
     lat, lon = fields["lat"], fields["lon"]
     captured_at = fields["captured_at"].astimezone(UTC) if fields.get("captured_at") else None
     chain, original = around.chain, still_open(around.lookback.original)
+    integration = source.integration
     report = Report(
-        reporter_id=rider.id, category_code=category.code, status=Status.SUBMITTED,
+        reporter_id=source.rider.id if source.rider else None,
+        integration_id=integration.integration_id if integration else None,
+        external_id=integration.external_id if integration else None,
+        category_code=category.code, status=Status.SUBMITTED,
         lat=lat, lon=lon, description=fields.get("description"), address=fields.get("address"),
         captured_at=captured_at,
         area_code=chain[0].code if chain else None,
@@ -145,7 +231,8 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], a
     )
     db.session.add(report)
     db.session.flush()
-    workflow.record_submission(report=report, actor=rider)
+    workflow.record_submission(report=report, actor=source.rider,
+                               note=f"{integration.name}转办" if integration else None)
     if original is None:
         workflow.route(report=report, new=True, candidate=around.candidate)
     elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
@@ -158,7 +245,8 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], a
     db.session.add_all(photos)
     db.session.flush()
     set_committed_value(report, "photos", photos)  # a new report has no others: no query to load them
-    _claim_key(idempotency, rider=rider, report=report)
+    if source.rider is not None:
+        _claim_key(idempotency, rider=source.rider, report=report)
     commit_keeping_loaded(db.session())  # all of it was written just now: nothing to re-read
     return report
 

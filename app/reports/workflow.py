@@ -140,6 +140,7 @@ ACTION_TEXT: dict[str, str] = {
     Action.AUTO_CLOSE: "自动办结", Action.OVERDUE: "超期提醒", Action.CLOSE_WITH_ORIGINAL: "随原上报办结",
     Action.REASSIGN: "改派", Action.HAND_BACK: "交回改派", Action.RECALL: "退回区指挥中心",
     Action.DETACH: "单独处理", Action.FOLLOW: "随原上报处理",
+    "submit": "上报",  # a report's first timeline event (not a transition)
 }
 
 S, A = Status, Action
@@ -251,6 +252,8 @@ def _move(report: Report, action: Action, *, actor: User | None, note: str | Non
     db.session.flush()
     for effect in rule.effects:
         effect(report=report, event=event, actor=actor)
+    if report.integration_id is not None:  # whatever the change, the filing integration hears of it
+        effects.call_back_integration(report=report, event=event, actor=actor)
     return rule
 
 
@@ -268,11 +271,12 @@ def check_allowed(*, report_id: int, action: Action, actor: User | None,
     return report
 
 
-def record_submission(*, report: Report, actor: User) -> ReportEvent:
-    """The first event of every timeline: the rider's submission (written by the caller's next
-    flush, together with what routing writes)."""
+def record_submission(*, report: Report, actor: User | None, note: str | None = None) -> ReportEvent:
+    """The first event of every timeline: the rider's submission, or an integration's (actor None)
+    (written by the caller's next flush, together with what routing writes)."""
     event = ReportEvent(report_id=report.id, action="submit", from_status=None,
-                        to_status=Status.SUBMITTED, actor_id=actor.id, at=clock.utcnow())
+                        to_status=Status.SUBMITTED, actor_id=actor.id if actor else None, note=note,
+                        at=clock.utcnow())
     db.session.add(event)
     return event
 

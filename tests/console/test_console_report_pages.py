@@ -102,3 +102,23 @@ def test_report_pages_never_show_a_riders_phone(app, desk):
             detail = client.get(f"/console/reports/{report_id}").get_data(as_text=True)
             assert not any(p in detail for p in phones)
         assert not any(p in page for p in phones)
+
+
+def test_the_desk_sees_who_was_told_by_which_channel_and_whether_they_saw_it(app, desk):
+    report_id = _report_id(app, "满春园西门")  # assigned to a grid worker, not yet accepted
+    page = desk(SECRETARY).get(f"/console/reports/{report_id}").get_data(as_text=True)
+    reach = page.split('id="reach"', 1)[1].split("</section>", 1)[0]
+    assert "网格员" in reach and "应用内：未查看" in reach
+    assert "短信：等待发送" in reach  # the SMS waits for the app to be looked at first
+    with app.app_context():
+        worker = db.session.get(User, db.session.get(Report, report_id).assigned_to_id)
+        worker_id, name = worker.id, worker.name
+    from app.notifications import service as notifications
+
+    with app.app_context():
+        newest = max(n.id for n in notifications.notifications_after(user_id=worker_id, after=0, limit=100))
+        notifications.mark_seen(user_id=worker_id, up_to_id=newest)
+    reach = desk(DISPATCHER).get(f"/console/reports/{report_id}").get_data(as_text=True).split('id="reach"', 1)[1]
+    assert name in reach and "应用内：已查看" in reach
+    department_page = desk(DEPARTMENT).get(f"/console/reports/{_report_id(app, '满春园东门')}")
+    assert 'id="reach"' not in department_page.get_data(as_text=True)  # the desk of command, not of departments

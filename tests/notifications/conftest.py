@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from flask import Flask
 
 from app.auth.models import Role
+from app.common import clock
 from app.extensions import db
 from app.notifications import service
 from app.notifications.push import generate_vapid_keys
@@ -126,3 +128,50 @@ def live_streams(app, monkeypatch) -> Callable[..., Any]:
             yield url
 
     return _start
+# --- SMS and WeChat ----------------------------------------------------------------------------
+
+# 10:00 in China: outside the default quiet hours (22:00-07:00).
+MORNING = datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def now(monkeypatch):
+    """A movable clock starting at MORNING; now.move(seconds) moves it on."""
+
+    class Clock:
+        at = MORNING
+
+        def move(self, seconds: float) -> None:
+            self.at = self.at + timedelta(seconds=seconds)
+
+    fake = Clock()
+    monkeypatch.setattr(clock, "utcnow", lambda: fake.at)
+    return fake
+
+
+@pytest.fixture
+def sms_worker(app):
+    return make_user(app, Role.GRID_WORKER, name="王网格", phone="13912345678")
+
+
+@pytest.fixture
+def assign(app, rider, now):
+    """A report assigned to the worker and its `assigned` notification, as the router writes them."""
+
+    def _assign(worker, *, category: str = "garbage", address: str = "金凤区正源街12号") -> int:
+        from app.notifications import service
+
+        with app.app_context():
+            report = Report(reporter_id=rider.id, category_code=category, lat=38.48, lon=106.23,
+                            status="assigned", assigned_to_id=worker.id, assigned_at=now.at,
+                            distance_m=123.4, address=address)
+            db.session.add(report)
+            db.session.flush()
+            note = service.notify(user_id=worker.id, kind="assigned", report_id=report.id,
+                                  title="新的垃圾乱堆待处理", body=address)
+            db.session.commit()
+            return note.id
+
+    return _assign
+
+

@@ -23,7 +23,8 @@ def test_poll_shows_only_your_own_notifications(client, app, worker, rider, noti
     items = _poll(client, auth_headers(app, rider)).get_json()["items"]
     assert [i["id"] for i in items] == mine
     first = items[0]
-    assert set(first) == {"id", "kind", "report_id", "title", "body", "created_at", "data"}
+    assert set(first) == {"id", "kind", "report_id", "title", "body", "created_at", "data",
+                          "seen_at"}
     assert (first["kind"], first["report_id"], first["title"]) == ("status_changed", report_id, "第1条")
     assert first["created_at"].endswith("+00:00")
     assert all(i["kind"] == "assigned" for i in _poll(client, auth_headers(app, worker)).get_json()["items"])
@@ -182,3 +183,40 @@ def test_vapid_public_key(client, app, push_config, monkeypatch):
     monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", "")
     response = client.get("/api/v1/push-subscriptions/vapid-public-key")
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "web_push_not_configured"
+
+
+# --- seen ----------------------------------------------------------------------------------------
+
+def test_seen_marks_only_your_own_up_to_the_id_and_is_idempotent(client, app, worker, rider, notify):
+    mine = notify(rider.id, 3)
+    theirs = notify(worker.id, 2)
+    headers = auth_headers(app, rider)
+    seen = client.post("/api/v1/notifications/seen", json={"up_to_id": theirs[-1]}, headers=headers)
+    assert seen.status_code == 200 and seen.get_json() == {"marked": 3}
+    again = client.post("/api/v1/notifications/seen", json={"up_to_id": theirs[-1]}, headers=headers)
+    assert again.get_json() == {"marked": 0}
+    assert all(i["seen_at"] for i in _poll(client, headers).get_json()["items"])
+    assert not any(i["seen_at"] for i in _poll(client, auth_headers(app, worker)).get_json()["items"])
+    assert len(mine) == 3
+
+
+def test_seen_up_to_an_id_leaves_later_ones_unseen(client, app, rider, notify):
+    ids = notify(rider.id, 3)
+    headers = auth_headers(app, rider)
+    client.post("/api/v1/notifications/seen", json={"up_to_id": ids[1]}, headers=headers)
+    assert [bool(i["seen_at"]) for i in _poll(client, headers).get_json()["items"]] == [True, True, False]
+
+
+@pytest.mark.parametrize("body", [{}, {"up_to_id": 0}, {"up_to_id": -3}, {"up_to_id": "x"},
+                                  {"up_to_id": None}, {"up_to_id": 2**70}, [1]])
+def test_seen_bad_input_is_400_and_marks_nothing(client, app, rider, notify, body):
+    notify(rider.id)
+    headers = auth_headers(app, rider)
+    response = client.post("/api/v1/notifications/seen", json=body, headers=headers)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "validation_failed"
+    assert not any(i["seen_at"] for i in _poll(client, headers).get_json()["items"])
+
+
+def test_seen_needs_a_login(client):
+    assert client.post("/api/v1/notifications/seen", json={"up_to_id": 1}).status_code == 401

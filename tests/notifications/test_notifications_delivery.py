@@ -206,10 +206,11 @@ def test_cli_deliver_once_and_vapid_keys(app, rider, notify, subscribe, push_ser
     assert application_server_key(lines["VAPID_PRIVATE_KEY"]) == lines["VAPID_PUBLIC_KEY"]
 
 
-def test_cli_deliver_refuses_without_a_vapid_key(app, monkeypatch):
-    monkeypatch.setitem(app.config, "VAPID_PRIVATE_KEY", "")
+def test_cli_deliver_refuses_when_no_channel_is_configured(app, monkeypatch):
+    for name in ("VAPID_PRIVATE_KEY", "SMS_PROVIDER", "WECHAT_APP_ID"):
+        monkeypatch.setitem(app.config, name, "")
     result = app.test_cli_runner().invoke(args=["notifications", "deliver", "--once"])
-    assert result.exit_code != 0 and "VAPID_PRIVATE_KEY" in result.output
+    assert result.exit_code != 0 and "VAPID_PRIVATE_KEY" in result.output and "SMS_PROVIDER" in result.output
 
 
 def test_backoff_doubles_up_to_a_cap():

@@ -189,3 +189,25 @@ def test_period_ends(kind, start, end):
 
 def test_a_china_day_begins_at_16_utc_the_day_before():
     assert china_midnight(date(2026, 11, 23)) == datetime(2026, 11, 22, 16, 0, tzinfo=timezone.utc)
+
+
+# --- reports filed by an integration (no rider) ------------------------------------------------
+
+def test_an_integration_s_report_earns_nobody_points():
+    assert rules.confirmation_awards(hazard=Hazard(10, None, 8, urgent=True), confirmations=[]) == []
+
+
+def test_riders_confirming_an_integration_s_report_still_earn_their_point():
+    awards = rules.confirmation_awards(hazard=Hazard(10, None, 8, urgent=False),
+                                       confirmations=[Confirmation(11, 2)])
+    assert _by_reason(awards) == {(2, 11, Reason.CONFIRMATION): rules.CONFIRMATION_POINTS}
+
+
+def test_an_integration_s_duplicate_neither_earns_nor_takes_a_rider_s_slot():
+    hotline_calls = [Confirmation(20 + i, None) for i in range(rules.CONFIRMATIONS_CREDITED)]
+    awards = rules.confirmation_awards(hazard=HAZARD, confirmations=[*hotline_calls, Confirmation(30, 2)])
+    assert _by_reason(awards) == {
+        (1, 10, Reason.REPORT_CONFIRMED): 8,
+        (1, 10, Reason.FIRST_REPORTER_BONUS): rules.FIRST_REPORTER_BONUS,
+        (2, 30, Reason.CONFIRMATION): rules.CONFIRMATION_POINTS,
+    }

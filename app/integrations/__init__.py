@@ -1,0 +1,1 @@
+"""Integrations: hotline and third-party systems that file and follow reports (Open311, callbacks)."""
