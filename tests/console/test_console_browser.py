@@ -118,7 +118,7 @@ def _photos_loaded(page) -> list[int]:  # type: ignore[no-untyped-def]
 
 def test_dispatcher_dispatches_an_escalated_report_with_a_deadline(desk_page):
     log_in(desk_page, DISPATCHER)
-    desk_page.get_by_role("link", name="待派遣（已上报区指挥中心）").click()
+    desk_page.get_by_role("link", name="待派遣（已上报区级）").click()
     desk_page.locator("table tbody tr", has_text="满春园12号楼").get_by_role("link").first.click()
     assert _photos_loaded(desk_page) and all(width > 0 for width in _photos_loaded(desk_page))
 
