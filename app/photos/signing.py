@@ -34,9 +34,13 @@ def sign_photo_key(key: str, *, secret: str, expires_in: int, variant: str = "im
     """A URL-safe token for `key` valid for at least `expires_in` seconds (at most one step more)."""
     if not KEY_PATTERN.match(key) or variant not in VARIANTS:
         raise ValueError(f"cannot sign {key!r} as {variant!r}")
+    return _serializer(secret).dumps([key, variant, link_expiry(expires_in)])
+
+
+def link_expiry(expires_in: int) -> int:
+    """The expiry (epoch seconds) links signed now carry: the same for every link for a while."""
     deadline = clock.utcnow().timestamp() + expires_in
-    expires = math.ceil(deadline / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS
-    return _serializer(secret).dumps([key, variant, expires])
+    return math.ceil(deadline / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS
 
 
 def verify_photo_token(token: str, *, secret: str, max_age: int | None = None) -> PhotoLink:

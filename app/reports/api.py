@@ -10,12 +10,12 @@ from flask_smorest import Blueprint
 
 from app.auth.models import Role
 from app.common.auth import roles_required
+from app.common.conditional import etag_for, unless_fresh
 from app.common.db import reading_only
-from app.common.pagination import paginate
 from app.common.uploads import upload_bytes
 from app.errors import ValidationFailed
 from app.extensions import db, limiter
-from app.photos.service import photo_limits, photo_store, photo_workers
+from app.photos.service import photo_limits, photo_links_expiry, photo_store, photo_workers
 from app.reports import service
 from app.reports.presenter import present_report, present_reports
 from app.reports.schemas import (
@@ -89,22 +89,34 @@ def submit(form, files):
                               just_created=not submission.replayed), 201, headers
 
 
+_NOT_MODIFIED = {"description": "Not modified: the ETag you sent is still current (no body)."}
+
+
+def _viewer() -> tuple[int, str, str | None]:
+    # What a response depends on about who asks: their scope and the actions they may take.
+    return current_user.id, current_user.role, current_user.area_code
+
+
 @blp.route("", methods=["GET"])
 @roles_required()
 @blp.arguments(ReportFilterSchema, location="query")
 @blp.response(200, ReportPageSchema)
+@blp.alt_response(304, **_NOT_MODIFIED)
 def list_reports(args):
-    """Reports you may see, newest first (riders: their own; staff: their area)."""
-    page, per_page = args.pop("page"), args.pop("per_page")
-    result = paginate(service.list_reports(viewer=current_user, **args), page=page, per_page=per_page)
-    result["items"] = present_reports(result["items"], viewer=current_user)
-    return result
+    """Reports you may see, newest first (riders: their own; staff: their area); follow `next`."""
+    page = service.list_reports(viewer=current_user, **args)
+    etag = etag_for("reports", _viewer(), page.page, page.next, page.total, page.total_capped,
+                    service.page_version(page), photo_links_expiry())
+    return unless_fresh(etag, lambda: page.envelope(
+        present_reports(service.load_reports(page), viewer=current_user)))
 
 
 @blp.route("/<int:report_id>", methods=["GET"])
 @roles_required()
 @blp.response(200, ReportSchema)
+@blp.alt_response(304, **_NOT_MODIFIED)
 def get_report(report_id):
     """One report with its photos and timeline."""
-    return present_report(service.get_report(viewer=current_user, report_id=report_id),
-                          viewer=current_user, with_timeline=True)
+    report = service.get_report(viewer=current_user, report_id=report_id)
+    etag = etag_for("report", _viewer(), service.report_version(report), photo_links_expiry())
+    return unless_fresh(etag, lambda: present_report(report, viewer=current_user, with_timeline=True))

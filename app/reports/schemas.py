@@ -8,7 +8,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, post_load, validate
 
 from app.common.fields import Id
-from app.common.pagination import PageArgsSchema, page_schema
+from app.common.pagination import CursorArgsSchema, page_schema
 from app.geo.schemas import AreaSchema
 from app.reports.models import Status
 
@@ -51,7 +51,7 @@ class ReportUploadSchema(ReportFormSchema):
     photos = fields.List(Upload(), required=True, metadata={"description": "1–6 photos: JPEG, PNG, WebP, HEIC"})
 
 
-class ReportFilterSchema(PageArgsSchema):
+class ReportFilterSchema(CursorArgsSchema):
     status = fields.String(validate=validate.OneOf([s.value for s in Status]))
     category = fields.String(validate=validate.Length(1, 40))
     since = AwareDateTime()

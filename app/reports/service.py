@@ -8,15 +8,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth.models import Role, User
 from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
+from app.common.pagination import Keyset, KeysetPage, keyset_page
 from app.dispatch.service import nearest_candidate, route_report
 from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
@@ -212,37 +214,67 @@ def _code_at(chain: Sequence[Any], level: Level) -> str | None:
 
 # --- reading -----------------------------------------------------------------------------------
 
-def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
-    """Every report the viewer may see: their own, assigned, or in their area (object-level scope)."""
-    stmt = select(Report)
+REPORT_KEYSET = Keyset(id=Report.id, at=Report.created_at)
+
+
+def _scope(viewer: User) -> list[ColumnElement[bool]]:
+    """What the viewer may see, as disjuncts that each walk one index: their own, assigned, or in
+    their area (object-level scope). No area: nothing by area."""
+    area = viewer.area_code
     if viewer.role == Role.ADMIN:
-        return stmt
+        return [true()]
     if viewer.role == Role.RIDER:
-        return stmt.where(Report.reporter_id == viewer.id)
+        return [Report.reporter_id == viewer.id]
     if viewer.role == Role.GRID_WORKER:
-        return stmt.where(or_(Report.assigned_to_id == viewer.id,
-                              Report.community_code == viewer.area_code))
+        return [Report.assigned_to_id == viewer.id, Report.community_code == area if area else false()]
     if viewer.role == Role.SECRETARY:
-        return stmt.where(Report.community_code == viewer.area_code)
+        return [Report.community_code == area if area else false()]
     if viewer.role == Role.DISPATCHER:
         # Reports outside the map belong to no district: every command centre sees that queue.
-        return stmt.where(or_(Report.district_code == viewer.area_code, Report.district_code.is_(None)))
-    return stmt.where(Report.department_id == viewer.id)
+        return [Report.district_code == area if area else false(), Report.district_code.is_(None)]
+    return [Report.department_id == viewer.id]
+
+
+def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
+    """Every report the viewer may see: their own, assigned, or in their area (object-level scope)."""
+    return select(Report).where(or_(*_scope(viewer)))
 
 
 def list_reports(*, viewer: User, status: str | None = None, category: str | None = None,
-                 since: datetime | None = None, mine: bool = False) -> Select[tuple[Report]]:
-    """The viewer's reports, newest first, filtered."""
-    stmt = reports_visible_to(viewer).order_by(Report.created_at.desc(), Report.id.desc())
-    if status:
-        stmt = stmt.where(Report.status == status)
-    if category:
-        stmt = stmt.where(Report.category_code == category)
-    if since:
-        stmt = stmt.where(Report.created_at >= since)
-    if mine:
-        stmt = stmt.where(or_(Report.assigned_to_id == viewer.id, Report.department_id == viewer.id))
-    return stmt
+                 since: datetime | None = None, mine: bool = False, cursor: str | None = None,
+                 page: int = 1, per_page: int = 20) -> KeysetPage:
+    """A page of the viewer's reports, newest first, filtered: each row's keys and versions
+    (`load_reports` gives the reports). A cursor is refused unless made for this viewer and filters."""
+    filters = [*([Report.status == status] if status else []),
+               *([Report.category_code == category] if category else []),
+               *([Report.created_at >= since] if since else [])]
+    scope = _scope(viewer)
+    if mine:  # only what is in the viewer's hands, within what they may see
+        branches = [and_(Report.assigned_to_id == viewer.id, or_(*scope)),
+                    and_(Report.department_id == viewer.id, or_(*scope))]
+    else:
+        branches = scope
+    keys = select(Report.created_at, Report.id, Report.version, Report.updated_at, Report.duplicate_of_id)
+    binding = json.dumps(["reports", viewer.id, viewer.role, viewer.area_code, status, category,
+                          since.isoformat() if since else None, mine])
+    return keyset_page([keys.where(branch, *filters) for branch in branches], keyset=REPORT_KEYSET,
+                       cursor=cursor, binding=binding, page=page, per_page=per_page)
+
+
+def page_version(page: KeysetPage) -> list[Any]:
+    """What a page of reports shows that can change: each row's version and its original's."""
+    originals = {row.duplicate_of_id for row in page.rows if row.duplicate_of_id}
+    versions = dict(db.session.execute(select(Report.id, Report.version).where(
+        Report.id.in_(originals))).all()) if originals else {}
+    return [(row.id, row.version, row.updated_at.isoformat(), versions.get(row.duplicate_of_id))
+            for row in page.rows]
+
+
+def load_reports(page: KeysetPage) -> list[Report]:
+    """The reports of a page, in its order."""
+    ids = [row.id for row in page.rows]
+    found = {report.id: report for report in db.session.scalars(select(Report).where(Report.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 def get_report(*, viewer: User, report_id: int) -> Report:
@@ -254,6 +286,15 @@ def get_report(*, viewer: User, report_id: int) -> Report:
     if visible is None and not _confirms(viewer, report):
         raise Forbidden("你无权查看这条上报。", code="not_your_report")
     return report
+
+
+def report_version(report: Report) -> list[Any]:
+    """What a report's single GET shows that can change: it, its original, its confirmations."""
+    original = db.session.scalar(select(Report.version).where(
+        Report.id == report.duplicate_of_id)) if report.duplicate_of_id else None
+    confirmations = db.session.execute(select(func.count(), func.max(Report.id)).where(
+        Report.duplicate_of_id == report.id)).one()
+    return [report.id, report.version, report.updated_at.isoformat(), original, *confirmations]
 
 
 def _confirms(viewer: User, report: Report) -> bool:
