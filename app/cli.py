@@ -14,6 +14,7 @@ from app.geo.cli import areas_cli
 from app.notifications.cli import notifications_cli
 from app.points.cli import points_cli
 from app.reports.cli import photos_cli
+from app.stats.cli import stats_cli
 
 users_cli = AppGroup("users", help="Manage accounts.")
 seed_cli = AppGroup("seed", help="Load data.")
@@ -53,3 +54,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(photos_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(points_cli)
+    app.cli.add_command(stats_cli)

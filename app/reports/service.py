@@ -39,6 +39,7 @@ from app.reports.screening import (
     with_photo_flags,
     with_reuse_flag,
 )
+from app.stats import aggregates as stats
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -147,6 +148,7 @@ def _record_report(*, rider: User, category: Category, fields: dict[str, Any], a
     )
     db.session.add(report)
     db.session.flush()
+    stats.count_new_report(report)
     workflow.record_submission(report=report, actor=rider)
     if original is None:
         route_report(report=report, new=True, candidate=around.candidate)

@@ -1,10 +1,11 @@
-"""reads at scale: newest-first indexes for each role's report list
+"""reads at scale: newest-first indexes for each role's report list; monthly report totals
 
 Revision ID: 0011_topic
 Revises: 0005_points
 Create Date: 2026-12-06 21:30:00
 
 """
+import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
@@ -38,9 +39,48 @@ def upgrade():
             batch_op.create_index(name, columns, unique=False)
         for name in REPLACED:
             batch_op.drop_index(name)
+    # Existing reports are counted by `flask stats rebuild`, once, after this upgrade.
+    _create_totals()
+
+
+def _create_totals():
+    op.create_table('report_month_counts',
+    sa.Column('scope_code', sa.String(length=32), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('category_code', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reports', sa.Integer(), nullable=False),
+    sa.Column('resolved', sa.Integer(), nullable=False),
+    sa.Column('within_deadline', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('scope_code', 'month', 'category_code', 'status',
+                            name=op.f('pk_report_month_counts'))
+    )
+    op.create_table('report_month_durations',
+    sa.Column('scope_code', sa.String(length=32), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('measure', sa.String(length=8), nullable=False),
+    sa.Column('bucket', sa.Integer(), nullable=False),
+    sa.Column('reports', sa.Integer(), nullable=False),
+    sa.CheckConstraint("measure IN ('accept', 'resolve')", name=op.f('ck_report_month_durations_measure')),
+    sa.PrimaryKeyConstraint('scope_code', 'month', 'measure', 'bucket',
+                            name=op.f('pk_report_month_durations'))
+    )
+    op.create_table('report_month_reporters',
+    sa.Column('scope_code', sa.String(length=32), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=False),
+    sa.Column('reports', sa.Integer(), nullable=False),
+    sa.Column('valid_reports', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['reporter_id'], ['users.id'],
+                            name=op.f('fk_report_month_reporters_reporter_id_users')),
+    sa.PrimaryKeyConstraint('scope_code', 'month', 'reporter_id', name=op.f('pk_report_month_reporters'))
+    )
 
 
 def downgrade():
+    op.drop_table('report_month_reporters')
+    op.drop_table('report_month_durations')
+    op.drop_table('report_month_counts')
     with op.batch_alter_table('reports', schema=None) as batch_op:
         for name, columns in REPLACED.items():
             batch_op.create_index(name, columns, unique=False)
