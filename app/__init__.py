@@ -29,6 +29,7 @@ BLUEPRINTS: tuple[str, ...] = (
 # Plain Flask blueprints that serve pages and static files (not part of the OpenAPI document).
 PAGES: tuple[str, ...] = (
     "app.web:blp",
+    "app.health.api:blp",  # /healthz and /readyz for a load balancer
 )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Row, Select, func, select, tuple_
+from sqlalchemy import Row, Select, func, select, tuple_, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.common.cursors import Position, read_position, sign_position
@@ -64,9 +64,6 @@ class Keyset:
     def columns(self) -> list[ColumnElement[Any]]:
         return [self.at, self.id] if self.at is not None else [self.id]
 
-    def sort_key(self, row: Row[Any]) -> tuple[Any, ...]:
-        return (row[0], row[1]) if self.at is not None else (row[0],)
-
     def position(self, row: Row[Any], page: int) -> Position:
         return Position(at=row[0], id=row[1], page=page) if self.at is not None else Position(
             at=None, id=row[0], page=page)
@@ -106,9 +103,8 @@ def keyset_page(branches: Sequence[Select[Any]], *, keyset: Keyset, cursor: str 
         raise ValidationFailed(f"按页码最多翻到第{MAX_OFFSET_ROWS}条，请用 cursor 继续翻页。",
                                code="page_too_deep", details={"fields": {"page": ["页码太大。"]}})
     number = after.page + 1 if after is not None else page
-    wanted = offset + per_page + 1
     rows = _merged([b.where(keyset.before(after)) if after is not None else b for b in branches],
-                   keyset=keyset, limit=wanted)[offset:]
+                   keyset=keyset, offset=offset, limit=per_page + 1)
     more = len(rows) > per_page
     rows = rows[:per_page]
     if after is None and not more and (rows or not offset):
@@ -120,18 +116,21 @@ def keyset_page(branches: Sequence[Select[Any]], *, keyset: Keyset, cursor: str 
                       total_capped=capped)
 
 
-def _merged(branches: Sequence[Select[Any]], *, keyset: Keyset, limit: int) -> list[Row[Any]]:
+def _merged(branches: Sequence[Select[Any]], *, keyset: Keyset, offset: int, limit: int) -> list[Row[Any]]:
+    """Rows offset..offset+limit of the branches' union, merged in the database: each branch gives
+    its newest offset+limit rows from its own index, and only the page comes back."""
     order = [column.desc() for column in keyset.columns()]
-    seen: dict[Any, Row[Any]] = {}
-    for branch in branches:
-        for row in db.session.execute(branch.order_by(*order).limit(limit)):
-            seen.setdefault(keyset.sort_key(row), row)
-    return [seen[key] for key in sorted(seen, reverse=True)[:limit]]
+    parts = [select(branch.order_by(*order).limit(offset + limit).subquery()) for branch in branches]
+    merged = (union(*parts) if len(parts) > 1 else parts[0]).subquery()
+    width = len(keyset.columns())
+    return list(db.session.execute(select(merged).order_by(*(merged.c[i].desc() for i in range(width)))
+                                   .limit(limit).offset(offset)))
 
 
 def _capped_count(branches: Sequence[Select[Any]], *, keyset: Keyset) -> tuple[int, bool]:
-    ids: set[Any] = set()
-    for branch in branches:
-        ids.update(db.session.scalars(branch.with_only_columns(keyset.id).limit(TOTAL_CAP + 1)))
-    return min(len(ids), TOTAL_CAP), len(ids) > TOTAL_CAP
-
+    """How many rows the branches' union has, counting no further than TOTAL_CAP + 1."""
+    parts = [select(branch.with_only_columns(keyset.id).limit(TOTAL_CAP + 1).subquery())
+             for branch in branches]
+    ids = (union(*parts) if len(parts) > 1 else parts[0]).subquery()
+    found = db.session.scalar(select(func.count()).select_from(ids)) or 0
+    return min(found, TOTAL_CAP), found > TOTAL_CAP
