@@ -15,3 +15,5 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"
 errorlog = "-"
 pidfile = os.environ.get("GUNICORN_PIDFILE") or None
+# No gunicornc control socket: its default path is shared by every gunicorn of the user.
+control_socket_disable = True
