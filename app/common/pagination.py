@@ -116,6 +116,23 @@ def keyset_page(branches: Sequence[Select[Any]], *, keyset: Keyset, cursor: str 
                       total_capped=capped)
 
 
+def keyset_list(stmt: Select[Any], *, keyset: Keyset, cursor: str | None, binding: str, page: int,
+                per_page: int) -> dict[str, Any]:
+    """The envelope of one page of a select of one model (its WHERE kept, its order the keyset's)."""
+    result = keyset_page([stmt.order_by(None).with_only_columns(*keyset.columns())], keyset=keyset,
+                         cursor=cursor, binding=binding, page=page, per_page=per_page)
+    model = stmt.column_descriptions[0]["entity"]
+    return result.envelope(rows_in_order(model, [row[-1] for row in result.rows]))
+
+
+def rows_in_order(model: Any, ids: Sequence[Any]) -> list[Any]:
+    """The model's rows with these ids, in the order of ids (one query)."""
+    if not ids:
+        return []
+    found = {row.id: row for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
 def _merged(branches: Sequence[Select[Any]], *, keyset: Keyset, offset: int, limit: int) -> list[Row[Any]]:
     """Rows offset..offset+limit of the branches' union, merged in the database: each branch gives
     its newest offset+limit rows from its own index, and only the page comes back."""

@@ -18,7 +18,7 @@ from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
-from app.common.pagination import Keyset, KeysetPage, keyset_page
+from app.common.pagination import Keyset, KeysetPage, keyset_page, rows_in_order
 from app.dispatch.service import nearest_candidate, route_report
 from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
@@ -274,9 +274,7 @@ def page_version(page: KeysetPage) -> list[Any]:
 
 def load_reports(page: KeysetPage) -> list[Report]:
     """The reports of a page, in its order."""
-    ids = [row.id for row in page.rows]
-    found = {report.id: report for report in db.session.scalars(select(Report).where(Report.id.in_(ids)))}
-    return [found[i] for i in ids if i in found]
+    return rows_in_order(Report, [row.id for row in page.rows])
 
 
 def get_report(*, viewer: User, report_id: int) -> Report:

@@ -1,4 +1,4 @@
-"""reads at scale: newest-first indexes for each role's report list; monthly report totals
+"""reads at scale: newest-first indexes for each role's report list and a rider's ledger; monthly report totals
 
 Revision ID: 0011_topic
 Revises: 0005_points
@@ -39,6 +39,9 @@ def upgrade():
             batch_op.create_index(name, columns, unique=False)
         for name in REPLACED:
             batch_op.drop_index(name)
+    with op.batch_alter_table('point_ledger', schema=None) as batch_op:
+        batch_op.create_index('ix_point_ledger_rider_newest', ['rider_id', 'created_at', 'id'], unique=False)
+        batch_op.drop_index('ix_point_ledger_rider_created')
     # Existing reports are counted by `flask stats rebuild`, once, after this upgrade.
     _create_totals()
 
@@ -78,6 +81,9 @@ def _create_totals():
 
 
 def downgrade():
+    with op.batch_alter_table('point_ledger', schema=None) as batch_op:
+        batch_op.create_index('ix_point_ledger_rider_created', ['rider_id', 'created_at'], unique=False)
+        batch_op.drop_index('ix_point_ledger_rider_newest')
     op.drop_table('report_month_reporters')
     op.drop_table('report_month_durations')
     op.drop_table('report_month_counts')
