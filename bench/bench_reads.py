@@ -3,9 +3,10 @@ as ratios to a trivial request (GET /api/v1/categories) timed in the same run.
 
 Bulk-loads the rows (executemany on SQLite, COPY on PostgreSQL; not through HTTP) into a fresh
 database, builds the monthly totals with `rebuild_totals()`, then times requests through the
-app in-process (Flask's test client: routing, JWT, queries, JSON; no sockets).
+app in-process (Flask's test client: routing, JWT, queries, JSON; no sockets) and, with --http,
+through a real gunicorn on loopback.
 
-Run: .venv/bin/python bench/bench_reads.py [--reports N] [--runs N] [--explain]
+Run: .venv/bin/python bench/bench_reads.py [--reports N] [--runs N] [--explain] [--http]
      SQLite (a temporary file) by default; PostgreSQL with
      DATABASE_URL=postgresql+psycopg://gridsnap:gridsnap@127.0.0.1:5432/gridsnap (a database of
      its own is created on that server and dropped afterwards).
@@ -13,6 +14,8 @@ Run: .venv/bin/python bench/bench_reads.py [--reports N] [--runs N] [--explain]
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
 import random
 import shutil
@@ -23,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +44,7 @@ from app.points.periods import china_date  # noqa: E402
 from app.stats.aggregates import rebuild_totals  # noqa: E402
 from config import Config  # noqa: E402
 from tests.support.databases import scratch_database  # noqa: E402
+from tests.support.servers import gunicorn  # noqa: E402
 
 DISTRICT = "640205"
 STREETS, COMMUNITIES = 8, 40
@@ -83,7 +88,13 @@ def _run(args: argparse.Namespace, url: str, scratch: Path) -> None:
                   f"{args.riders:,} riders, {YEARS} years")
             world = _fill(args, dialect)
             tokens = _tokens(app, world)
-        _compare(app, world, tokens, runs=args.runs, explain=args.explain)
+        _compare(app, world, tokens, runs=args.runs, explain=args.explain, client=app.test_client(),
+                 label="in-process (Flask test client)")
+        if args.http:
+            with gunicorn({"DATABASE_URL": url, "UPLOAD_DIR": str(scratch / "uploads"),
+                           "GRIDSNAP_ENV": "development", "GUNICORN_THREADS": "2"}) as server:
+                _compare(app, world, tokens, runs=args.runs, explain=False, client=HttpClient(server.base),
+                         label="over HTTP (gunicorn, 1 worker, loopback, keep-alive)")
     finally:
         with app.app_context():
             db.session.remove()
@@ -96,6 +107,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--riders", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=15, help="timed runs per request")
     parser.add_argument("--explain", action="store_true", help="print the query plans of the lists")
+    parser.add_argument("--http", action="store_true",
+                        help="also time through a real gunicorn (1 worker) on loopback, as a phone would")
     parser.add_argument("--seed", type=int, default=2026)
     return parser.parse_args()
 
@@ -250,9 +263,22 @@ def _tokens(app: Any, world: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 # --- timing ----------------------------------------------------------------------------------
 
+class HttpClient:
+    """The few calls the timings make, over one kept-alive HTTP connection."""
+
+    def __init__(self, base: str) -> None:
+        self.connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=60)
+
+    def get(self, url: str, headers: dict[str, str] | None = None) -> Any:
+        self.connection.request("GET", url, headers=headers or {})
+        response = self.connection.getresponse()
+        body = response.read()
+        return SimpleNamespace(status_code=response.status, headers=response.headers,
+                               get_json=lambda: json.loads(body))
+
+
 def _compare(app: Any, world: dict[str, Any], tokens: dict[str, dict[str, str]], *, runs: int,
-             explain: bool) -> None:
-    client = app.test_client()
+             explain: bool, client: Any, label: str) -> None:
     today = china_date(world["now"])
     dispatcher, secretary = tokens["dispatcher"], tokens["secretary"]
     page30 = _cursor_of_page(client, dispatcher, 30)
@@ -281,7 +307,7 @@ def _compare(app: Any, world: dict[str, Any], tokens: dict[str, dict[str, str]],
     ]
     if explain:
         _explain(app, client, [(name, url, headers) for name, url, headers, _t, _b in cases[1:13]])
-    print(f"   median of {runs} runs, in-process (ms); ratio to the trivial request of the same run")
+    print(f"   median of {runs} runs, {label} (ms); ratio to the trivial request of the same run")
     print(f"   {'request':<40}{'ms':>9}{'ratio':>9}  {'target':<7}{'status':>7}  issue (before)")
     baseline = None
     for name, url, headers, target, before in cases:

@@ -22,7 +22,8 @@ def etag_for(*parts: Any) -> str:
 
 def unless_fresh(etag: str, build: Callable[[], Any]) -> Any:
     """304 with no body if the client holds this ETag already; otherwise build() with the ETag."""
-    headers = {"ETag": f'"{etag}"', "Cache-Control": CACHE_CONTROL, "Vary": "Authorization"}
+    # Weak: equal tags promise the same content, not the same bytes (a list's cursor is re-signed).
+    headers = {"ETag": f'W/"{etag}"', "Cache-Control": CACHE_CONTROL, "Vary": "Authorization"}
     if request.if_none_match.contains_weak(etag):
         return Response(status=304, headers=headers)
     return build(), 200, headers

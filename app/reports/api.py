@@ -105,7 +105,8 @@ def _viewer() -> tuple[int, str, str | None]:
 def list_reports(args):
     """Reports you may see, newest first (riders: their own; staff: their area); follow `next`."""
     page = service.list_reports(viewer=current_user, **args)
-    etag = etag_for("reports", _viewer(), page.page, page.next, page.total, page.total_capped,
+    # Not the `next` token itself: it is signed with the time, and is as good a second later.
+    etag = etag_for("reports", _viewer(), page.page, page.next is not None, page.total, page.total_capped,
                     service.page_version(page), photo_links_expiry())
     return unless_fresh(etag, lambda: page.envelope(
         present_reports(service.load_reports(page), viewer=current_user)))

@@ -264,3 +264,17 @@ def test_json_is_plain_utf8(client, app, world):
     response = _list(client, app, world["secretary"])
     assert "张三".encode() in response.data and b"\\u" not in response.data
     assert response.mimetype == "application/json"
+
+
+def test_a_list_with_more_pages_stays_fresh_across_seconds(client, app, world, monkeypatch):
+    import itsdangerous.timed
+
+    for minute in range(3):
+        make_report(app, world["rider"], created_at=_at(minute))
+    headers = auth_headers(app, world["secretary"])
+    etag = client.get("/api/v1/reports", query_string={"per_page": 1}, headers=headers).headers["ETag"]
+    later = itsdangerous.timed.time.time() + 5  # the next cursor is signed anew, with another time
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
+    again = client.get("/api/v1/reports", query_string={"per_page": 1},
+                       headers={**headers, "If-None-Match": etag})
+    assert again.status_code == 304
