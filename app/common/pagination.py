@@ -134,13 +134,21 @@ def rows_in_order(model: Any, ids: Sequence[Any]) -> list[Any]:
 
 
 def _merged(branches: Sequence[Select[Any]], *, keyset: Keyset, offset: int, limit: int) -> list[Row[Any]]:
-    """Rows offset..offset+limit of the branches' union, merged in the database: each branch gives
-    its newest offset+limit rows from its own index, and only the page comes back."""
+    """Rows offset..offset+limit of the branches' union, newest first: each branch gives its newest
+    rows from its own index. Merged here when only a page's worth comes from each; deep offsets (old
+    clients' page numbers) are merged in the database, so that only the page comes back."""
     order = [column.desc() for column in keyset.columns()]
+    if len(branches) == 1:
+        return list(db.session.execute(branches[0].order_by(*order).limit(limit).offset(offset)))
+    if offset == 0:
+        rows: dict[Any, Row[Any]] = {}
+        for branch in branches:
+            for row in db.session.execute(branch.order_by(*order).limit(limit)):
+                rows.setdefault(tuple(row[:len(order)]), row)  # a row two branches share, once
+        return [rows[key] for key in sorted(rows, reverse=True)[:limit]]
     parts = [select(branch.order_by(*order).limit(offset + limit).subquery()) for branch in branches]
-    merged = (union(*parts) if len(parts) > 1 else parts[0]).subquery()
-    width = len(keyset.columns())
-    return list(db.session.execute(select(merged).order_by(*(merged.c[i].desc() for i in range(width)))
+    merged = union(*parts).subquery()
+    return list(db.session.execute(select(merged).order_by(*(merged.c[i].desc() for i in range(len(order))))
                                    .limit(limit).offset(offset)))
 
 

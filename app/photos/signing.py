@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timezone
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -34,7 +35,13 @@ def sign_photo_key(key: str, *, secret: str, expires_in: int, variant: str = "im
     """A URL-safe token for `key` valid for at least `expires_in` seconds (at most one step more)."""
     if not KEY_PATTERN.match(key) or variant not in VARIANTS:
         raise ValueError(f"cannot sign {key!r} as {variant!r}")
-    return _serializer(secret).dumps([key, variant, link_expiry(expires_in)])
+    return _token(secret, key, variant, link_expiry(expires_in))
+
+
+@lru_cache(maxsize=8192)
+def _token(secret: str, key: str, variant: str, expires: int) -> str:
+    # The same file, variant and expiry give the same token: lists re-sign each link once a step.
+    return _serializer(secret).dumps([key, variant, expires])
 
 
 def link_expiry(expires_in: int) -> int:

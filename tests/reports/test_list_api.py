@@ -97,15 +97,20 @@ def test_new_reports_do_not_shift_the_pages_already_begun(client, app, world):
     assert [i["id"] for i in restart["items"]] == newer[::-1][:3]
 
 
-def test_old_clients_page_numbers_give_the_same_pages_as_the_cursor(client, app, world):
+@pytest.mark.parametrize("role", ["secretary", "dispatcher"])  # one index walk; two, merged
+def test_old_clients_page_numbers_give_the_same_pages_as_the_cursor(client, app, world, role):
     for minute in range(7):
-        make_report(app, world["rider"], created_at=_at(minute))
-    by_cursor = _walk(client, app, world["secretary"], per_page=3)
-    by_number = [[i["id"] for i in _list(client, app, world["secretary"], per_page=3, page=n)
+        make_report(app, world["rider"], community=HOME if minute % 2 else None, created_at=_at(minute))
+    if role == "secretary":
+        for minute in range(7, 10):
+            make_report(app, world["rider"], created_at=_at(minute))
+    by_cursor = _walk(client, app, world[role], per_page=3)
+    by_number = [[i["id"] for i in _list(client, app, world[role], per_page=3, page=n)
                   .get_json()["items"]] for n in (1, 2, 3, 4)]
-    assert by_number == [*by_cursor, []]
-    third = _list(client, app, world["secretary"], per_page=3, page=3).get_json()
-    assert (third["total"], third["next"]) == (7, None)
+    assert by_number[:len(by_cursor)] == by_cursor and by_number[len(by_cursor)] == []
+    assert sum(len(page) for page in by_cursor) == (6 if role == "secretary" else 7)
+    last = _list(client, app, world[role], per_page=3, page=len(by_cursor)).get_json()
+    assert last["next"] is None and last["total"] == sum(len(page) for page in by_cursor)
 
 
 def test_deep_page_numbers_are_refused_with_a_pointer_to_the_cursor(client, app, world):
