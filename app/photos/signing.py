@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
