@@ -17,7 +17,7 @@ from app.geo.models import Area, Level
 from app.points.periods import china_date, china_midnight
 from app.reports.models import Report, Status
 from app.stats.aggregates import Parts, live_parts
-from app.stats.measures import CONFIRMED  # noqa: F401  (valid reports: dispatched, resolved, closed)
+from app.stats.measures import CONFIRMED  # noqa: F401  (stats code has read "valid" from here)
 from app.stats.models import SCOPE_ALL, ReportMonthCount, ReportMonthDuration, ReportMonthReporter
 
 DEFAULT_DAYS = 30
