@@ -23,6 +23,7 @@ from app.extensions import db
 from app.reports import effects
 from app.reports.models import STATUS_TEXT, Report, ReportEvent, Status
 from app.reports.visibility import require_visible
+from app.stats import aggregates as stats
 
 SYSTEM = "system"  # the actor of sweeps and automatic routing
 REOPEN_WINDOW = timedelta(hours=72)
@@ -136,6 +137,7 @@ def transition(*, report_id: int, action: Action, actor: User | None, note: str 
     report = check_allowed(report_id=report_id, action=action, actor=actor, written=written)
     rule = _rule_for(report, action)
     now, from_status, version = clock.utcnow(), report.status, report.version
+    counted_as = stats.facts_of(report)
     values = {"status": rule.to, "updated_at": now, "version": version + 1, **(changes or {})}
     # No ORM synchronisation (it evaluates the WHERE against the session's objects): the loop
     # below sets exactly what was written on the one instance concerned.
@@ -148,6 +150,7 @@ def transition(*, report_id: int, action: Action, actor: User | None, note: str 
         raise _conflict(current.status if current else None, action)
     for key, value in values.items():  # what the UPDATE wrote, without re-reading the row
         set_committed_value(report, key, value)
+    stats.count_report_change(report, before=counted_as)
     event = ReportEvent(report_id=report.id, action=action, from_status=from_status,
                         to_status=rule.to, actor_id=actor.id if actor else None, note=note,
                         photo_id=photo_id, data=data, at=now)
