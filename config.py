@@ -55,6 +55,7 @@ class Config:
     RATE_LIMIT_LOGIN = os.environ.get("RATE_LIMIT_LOGIN", "10/minute;100/day")
     RATE_LIMIT_REPORTS = os.environ.get("RATE_LIMIT_REPORTS", "20/minute;200/day")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "gridsnap")  # apps sharing a Redis
     RATELIMIT_HEADERS_ENABLED = True
 
     DUPLICATE_RADIUS_M = _int("DUPLICATE_RADIUS_M", 50)

@@ -34,6 +34,7 @@ PAGES: tuple[str, ...] = (
     "app.console:blp",
     "app.integrations.open311_api:blp",  # Open311 GeoReport v2: JSON and XML, its own error shape
     "app.phone.pages:blp",
+    "app.health.api:blp",  # /healthz and /readyz for a load balancer
 )
 
 

@@ -15,6 +15,7 @@ from app.integrations.cli import integrations_cli
 from app.notifications.cli import notifications_cli
 from app.points.cli import points_cli
 from app.reports.cli import photos_cli
+from app.stats.cli import stats_cli
 
 users_cli = AppGroup("users", help="Manage accounts.")
 seed_cli = AppGroup("seed", help="Load data.")
@@ -55,3 +56,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(notifications_cli)
     app.cli.add_command(points_cli)
     app.cli.add_command(integrations_cli)
+    app.cli.add_command(stats_cli)

@@ -27,7 +27,6 @@ from app.auth.schemas import (
     UserSchema,
 )
 from app.common.auth import roles_required
-from app.common.pagination import paginate
 from app.dispatch import service as staffing
 from app.extensions import limiter
 
@@ -113,8 +112,8 @@ def create_user(form):
 @blp.response(200, UserPageSchema)
 def list_users(args):
     """Users in your scope, newest first; e.g. ?role=rider&status=pending for approvals."""
-    stmt = service.list_users(actor=current_user, role=args.get("role"), status=args.get("status"))
-    return paginate(stmt, page=args["page"], per_page=args["per_page"])
+    return service.users_page(actor=current_user, role=args.get("role"), status=args.get("status"),
+                              cursor=args["cursor"], page=args["page"], per_page=args["per_page"])
 
 
 @blp.route("/users/<int:user_id>/approve", methods=["POST"])

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, pre_load, validate
 from app.auth.models import Role, UserStatus
 from app.auth.phones import normalize_phone
 from app.auth.service import STAFF_ROLES
-from app.common.pagination import PageArgsSchema, page_schema
+from app.common.pagination import CursorArgsSchema, page_schema
 
 PLATFORMS = ("meituan", "eleme", "sf_express", "jd", "dada", "shansong", "other")
 
@@ -90,7 +90,7 @@ class CreateUserSchema(StrippedSchema):
     area_code = fields.String(validate=validate.Length(1, 32), load_default=None)
 
 
-class UserFilterSchema(PageArgsSchema):
+class UserFilterSchema(CursorArgsSchema):
     role = fields.String(validate=validate.OneOf([r.value for r in Role]))
     status = fields.String(validate=validate.OneOf([s.value for s in UserStatus]))
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import AuthSession, Invite, Role, User, UserStatus
 from app.auth.passwords import hash_password, verify_password
 from app.common import clock
+from app.common.pagination import Keyset, keyset_list
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, Unprocessable
 from app.extensions import db
 from app.geo.models import LEVEL_TEXT, Area, Level
@@ -131,6 +132,12 @@ def list_departments(*, actor: User) -> list[User]:
     elif actor.role != Role.ADMIN:
         raise Forbidden()
     return list(db.session.scalars(stmt))
+def users_page(*, actor: User, role: str | None, status: str | None, cursor: str | None, page: int,
+               per_page: int) -> dict[str, Any]:
+    """A page of the users the actor may see, newest first, by cursor."""
+    binding = f"users:{actor.id}:{actor.role}:{actor.area_code}:{role}:{status}"
+    return keyset_list(list_users(actor=actor, role=role, status=status), keyset=Keyset(id=User.id),
+                       cursor=cursor, binding=binding, page=page, per_page=per_page)
 
 
 def get_user(user_id: int) -> User:

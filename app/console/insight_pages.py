@@ -33,8 +33,8 @@ def area_map(me):  # type: ignore[no-untyped-def]
     areas = geo.area_with_descendants(code=code, down_to=MAP_DEPTH.get(Level(root.level), Level.GRID))
     projection = drawing.fit([(a.min_lon, a.min_lat, a.max_lon, a.max_lat) for a in areas
                               if a.min_lon is not None])
-    open_reports = paginate(reports_service.list_reports(viewer=me, open_only=True), page=1,
-                            per_page=MAP_REPORTS)["items"]
+    open_reports = reports_service.load_reports(
+        reports_service.list_reports(viewer=me, open_only=True, per_page=MAP_REPORTS))
     inside = {a.code for a in areas}
     shapes = [{"area": a, "path": drawing.polygon_path(a.geometry, projection),
                "label": drawing.label_point(a.geometry, projection)} for a in areas if a.geometry]

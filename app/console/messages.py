@@ -6,17 +6,14 @@ from typing import Any
 
 from app.errors import AppError
 from app.points.rules import reason_text as _reason_texts
+from app.reports.models import STATUS_TEXT
+from app.reports.workflow import ACTION_TEXT
 
 ROLE = {"rider": "骑手", "grid_worker": "网格员", "secretary": "社区书记", "dispatcher": "区指挥中心",
         "department": "职能部门", "admin": "平台管理员"}
 USER_STATUS = {"active": "正常", "pending": "待审核", "disabled": "已停用"}
-REPORT_STATUS = {"submitted": "已上报", "assigned": "待接单", "accepted": "处置中", "escalated": "已上报区级",
-                 "dispatched": "已派部门", "resolved": "已处置", "closed": "已办结", "rejected": "已驳回"}
-ACTION = {"submit": "上报", "assign": "派单", "accept": "接单", "decline": "退单", "timeout": "超时改派",
-          "escalate": "上报区指挥中心", "dispatch": "派至职能部门", "resolve": "处置完成", "reject": "驳回",
-          "evaluate": "评价", "reopen": "重新打开", "auto_close": "自动办结", "overdue": "部门超时",
-          "close_with_original": "随原报办结", "reassign": "改派", "hand_back": "交回改派",
-          "recall": "退回区指挥中心", "detach": "单独处理", "follow": "随原上报处理"}
+REPORT_STATUS = STATUS_TEXT  # the same words as the phone app and the notifications
+ACTION = ACTION_TEXT
 FLAG = {"outside_service_area": "不在服务区域内", "exif_far_from_claim": "照片拍摄地点与上报位置相距较远",
         "stale_photo": "照片拍摄时间较早", "reused_photo": "照片曾被使用过", "burst": "短时间内多次上报"}
 PLATFORM = {"meituan": "美团", "eleme": "饿了么", "sf_express": "顺丰", "jd": "京东", "dada": "达达",

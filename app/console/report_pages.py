@@ -9,7 +9,6 @@ from flask import flash, redirect, render_template, request, url_for
 from app.auth import service as auth
 from app.auth.models import Role
 from app.categories.service import list_categories
-from app.common.pagination import paginate
 from app.common.uploads import upload_bytes
 from app.console.blueprint import blp
 from app.console.forms import FormResult, run_form
@@ -53,10 +52,9 @@ def reports(me):  # type: ignore[no-untyped-def]
     page = None
     if form.ok:
         # The desk draws on its own map in WGS-84: the datum of reads is the phone clients' concern.
-        args = {k: v for k, v in form.value.items() if k not in ("page", "per_page", "coord_sys")}
-        page = paginate(reports_service.list_reports(viewer=me, **args), page=form.value["page"],
-                        per_page=PER_PAGE)
-        page["items"] = present_reports(page["items"], viewer=me)
+        args = {k: v for k, v in form.value.items() if k not in ("per_page", "coord_sys", "cursor")}
+        found = reports_service.list_reports(viewer=me, per_page=PER_PAGE, **args)
+        page = found.envelope(present_reports(reports_service.load_reports(found), viewer=me))
     return render_template("console/reports.html", me=me, form=form, page=page,
                            categories=list_categories(), grids=_grids_of(me)), 200 if form.ok else 400
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from flask import current_app, has_request_context, url_for
 
 from app.photos.pipeline import PhotoLimits
-from app.photos.signing import PhotoLink, sign_photo_key, verify_photo_token
+from app.photos.signing import PhotoLink, link_expiry, sign_photo_key, verify_photo_token
 from app.photos.storage import PhotoStore, StoredFile
 from app.photos.threads import PhotoWorkers, workers_with
 
@@ -68,6 +68,11 @@ def photo_url(key: str, *, variant: str = "image", external: bool = False) -> st
         return url_for("photos.serve_photo", token=token, _external=external)
     root = (current_app.config.get("APPLICATION_ROOT") or "/").rstrip("/")
     return f"{root}/api/v1/photos/{token}"  # outside a request (CLI, workers): no host to build on
+
+
+def photo_links_expiry() -> int:
+    """The expiry every photo link signed now carries: a response's links change when it does."""
+    return link_expiry(_ttl_seconds())
 
 
 def resolve_photo_link(*, token: str) -> ServedPhoto:

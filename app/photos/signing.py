@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -34,9 +35,19 @@ def sign_photo_key(key: str, *, secret: str, expires_in: int, variant: str = "im
     """A URL-safe token for `key` valid for at least `expires_in` seconds (at most one step more)."""
     if not KEY_PATTERN.match(key) or variant not in VARIANTS:
         raise ValueError(f"cannot sign {key!r} as {variant!r}")
-    deadline = clock.utcnow().timestamp() + expires_in
-    expires = math.ceil(deadline / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS
+    return _token(secret, key, variant, link_expiry(expires_in))
+
+
+@lru_cache(maxsize=8192)
+def _token(secret: str, key: str, variant: str, expires: int) -> str:
+    # The same file, variant and expiry give the same token: lists re-sign each link once a step.
     return _serializer(secret).dumps([key, variant, expires])
+
+
+def link_expiry(expires_in: int) -> int:
+    """The expiry (epoch seconds) links signed now carry: the same for every link for a while."""
+    deadline = clock.utcnow().timestamp() + expires_in
+    return math.ceil(deadline / EXPIRY_STEP_SECONDS) * EXPIRY_STEP_SECONDS
 
 
 def verify_photo_token(token: str, *, secret: str, max_age: int | None = None) -> PhotoLink:

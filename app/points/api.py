@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 
 from app.auth.models import Role
 from app.common.auth import roles_required
-from app.common.pagination import PageArgsSchema
+from app.common.pagination import CursorArgsSchema
 from app.points import service, standings
 from app.points.schemas import (
     AdjustmentSchema,
@@ -26,11 +26,11 @@ BOARD_VIEWERS = (Role.RIDER, Role.SECRETARY, Role.DISPATCHER, Role.ADMIN)
 
 @blp.route("/me/points", methods=["GET"])
 @roles_required(Role.RIDER)
-@blp.arguments(PageArgsSchema, location="query")
+@blp.arguments(CursorArgsSchema, location="query")
 @blp.response(200, MyPointsSchema)
 def my_points(args):
-    """Your balance, this month's points, ranks, level and ledger entries (newest first)."""
-    return standings.my_points(rider=current_user, page=args["page"], per_page=args["per_page"])
+    """Your balance, this month's points, ranks, level and ledger entries (newest first; follow `next`)."""
+    return standings.my_points(rider=current_user, **args)
 
 
 @blp.route("/leaderboards", methods=["GET"])

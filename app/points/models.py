@@ -52,8 +52,8 @@ class LedgerEntry(db.Model):
         CheckConstraint(
             "reason <> 'adjustment' OR (report_id IS NULL AND created_by_id IS NOT NULL "
             "AND delta <> 0 AND note IS NOT NULL)", name="adjustment_has_author_and_note"),
-        # A rider's entries newest first, and today's awards for the daily cap.
-        Index("ix_point_ledger_rider_created", "rider_id", "created_at"),
+        # A rider's entries newest first (a keyset page), and today's awards for the daily cap.
+        Index("ix_point_ledger_rider_newest", "rider_id", "created_at", "id"),
     )
 
 

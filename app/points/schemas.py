@@ -70,6 +70,8 @@ class MyPointsSchema(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
+    total_capped = fields.Boolean(metadata={"description": "true: there are more entries than `total`"})
+    next = fields.String(allow_none=True, metadata={"description": "?cursor= of the next entries; null at the end"})
 
 
 class LeaderboardArgsSchema(Schema):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.auth.models import Role, User
 from app.auth.privacy import shown_name
 from app.common import clock
-from app.common.pagination import paginate
+from app.common.pagination import Keyset, keyset_list
 from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo_service
@@ -22,6 +22,7 @@ from app.points.models import SCOPE_ALL, LedgerEntry, PointsTotal
 from app.points.periods import ALL_TIME_START, Period, period_start
 
 SCOPES = ("community", "street", "district", "all")
+LEDGER_KEYSET = Keyset(id=LedgerEntry.id, at=LedgerEntry.created_at)
 CSV_HEADER = ("名次 rank", "骑手ID rider_id", "姓名 name", "平台 platform", "积分 points",
               "上报 reports", "有效上报 valid_reports")
 
@@ -42,24 +43,23 @@ class Board:
 
 # --- a rider's own points --------------------------------------------------------------------
 
-def my_points(*, rider: User, page: int, per_page: int) -> dict[str, Any]:
-    """Balance, this month's points, all-time ranks in the home community and overall, level, entries."""
+def my_points(*, rider: User, page: int, per_page: int, cursor: str | None = None) -> dict[str, Any]:
+    """Balance, this month's points, all-time ranks in the home community and overall, level, entries
+    (newest first, by cursor)."""
     now = clock.utcnow()
     overall = _total_row(SCOPE_ALL, Period.ALL, ALL_TIME_START, rider.id)
     month = _total_row(SCOPE_ALL, Period.MONTH, period_start(Period.MONTH, now), rider.id)
     home = _total_row(rider.area_code, Period.ALL, ALL_TIME_START, rider.id) if rider.area_code else None
     balance = overall.points if overall else 0
-    entries = paginate(
-        select(LedgerEntry).where(LedgerEntry.rider_id == rider.id)
-        .order_by(LedgerEntry.created_at.desc(), LedgerEntry.id.desc()),
-        page=page, per_page=per_page)
+    entries = keyset_list(select(LedgerEntry).where(LedgerEntry.rider_id == rider.id), keyset=LEDGER_KEYSET,
+                          cursor=cursor, binding=f"ledger:{rider.id}", page=page, per_page=per_page)
     return {
         "balance": balance,
         "month_points": month.points if month else 0,
         "rank": {"community": _rank(home), "overall": _rank(overall)},
         "level": rules.level_for(balance),
         "entries": entries["items"],
-        "page": entries["page"], "per_page": entries["per_page"], "total": entries["total"],
+        **{key: entries[key] for key in ("page", "per_page", "total", "total_capped", "next")},
     }
 
 

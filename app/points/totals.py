@@ -19,8 +19,8 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
+from app.common.upsert import add_to_counters
 from app.extensions import db
 from app.points.models import SCOPE_ALL, LedgerEntry, PointsTotal
 from app.points.periods import Period, period_start, period_start_sql
@@ -62,17 +62,7 @@ def add_to_totals(entries: Iterable[LedgerEntry]) -> None:
                 row[0] += entry.delta
                 row[1] += is_report
                 row[2] += is_valid
-    if not sums:
-        return
-    # Sorted keys: concurrent writers touch rows in one order, so they queue instead of deadlocking.
-    values = [dict(zip(TOTAL_COLUMNS, (*key, *sums[key]), strict=True)) for key in sorted(sums)]
-    dialect = db.session.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(PointsTotal).values(values)
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=["scope_code", "period_kind", "period_start", "rider_id"],
-        set_={name: getattr(PointsTotal, name) + stmt.excluded[name]
-              for name in ("points", "reports", "valid_reports")},
-    ))
+    add_to_counters(PointsTotal, keys=TOTAL_COLUMNS[:4], counters=TOTAL_COLUMNS[4:], sums=sums)
 
 
 def totals_from_ledger() -> CompoundSelect[Any]:

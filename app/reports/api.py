@@ -7,14 +7,14 @@ from flask_smorest import Blueprint
 
 from app.auth.models import Role
 from app.common.auth import roles_required
+from app.common.conditional import etag_for, unless_fresh
 from app.common.db import reading_only
 from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
-from app.common.pagination import paginate
 from app.common.uploads import upload_bytes
 from app.extensions import db, limiter
 from app.geo.datums import point_fields_from_wgs84
 from app.geo.schemas import CoordSysArgsSchema
-from app.photos.service import photo_limits, photo_store, photo_workers
+from app.photos.service import photo_limits, photo_links_expiry, photo_store, photo_workers
 from app.reports import service
 from app.reports.presenter import present_report, present_reports
 from app.reports.schemas import (
@@ -66,25 +66,41 @@ def submit(form, files):
     return point_fields_from_wgs84(data, coord_sys), 201, headers
 
 
+_NOT_MODIFIED = {"description": "Not modified: the ETag you sent is still current (no body)."}
+
+
+def _viewer() -> tuple[int, str, str | None]:
+    # What a response depends on about who asks: their scope and the actions they may take.
+    return current_user.id, current_user.role, current_user.area_code
+
+
 @blp.route("", methods=["GET"])
 @roles_required()
 @blp.arguments(ReportFilterSchema, location="query")
 @blp.response(200, ReportPageSchema)
+@blp.alt_response(304, **_NOT_MODIFIED)
 def list_reports(args):
-    """Reports you may see, newest first (riders: their own; staff: their area)."""
-    page, per_page, coord_sys = args.pop("page"), args.pop("per_page"), args.pop("coord_sys")
-    result = paginate(service.list_reports(viewer=current_user, **args), page=page, per_page=per_page)
-    result["items"] = [point_fields_from_wgs84(item, coord_sys)
-                       for item in present_reports(result["items"], viewer=current_user)]
-    return result
+    """Reports you may see, newest first (riders: their own; staff: their area); follow `next`.
+    Points in `?coord_sys=` (WGS-84 by default)."""
+    coord_sys = args.pop("coord_sys")
+    page = service.list_reports(viewer=current_user, **args)
+    # Not the `next` token itself: it is signed with the time, and is as good a second later.
+    etag = etag_for("reports", _viewer(), coord_sys, page.page, page.next is not None, page.total,
+                    page.total_capped, service.page_version(page), photo_links_expiry())
+    return unless_fresh(etag, lambda: page.envelope(
+        [point_fields_from_wgs84(item, coord_sys)
+         for item in present_reports(service.load_reports(page), viewer=current_user)]))
 
 
 @blp.route("/<int:report_id>", methods=["GET"])
 @roles_required()
 @blp.arguments(CoordSysArgsSchema, location="query")
 @blp.response(200, ReportSchema)
+@blp.alt_response(304, **_NOT_MODIFIED)
 def get_report(args, report_id):
     """One report with its photos and timeline (lat/lon in `?coord_sys=`)."""
-    data = present_report(service.get_report(viewer=current_user, report_id=report_id),
-                          viewer=current_user, with_timeline=True)
-    return point_fields_from_wgs84(data, args["coord_sys"])
+    report = service.get_report(viewer=current_user, report_id=report_id)
+    etag = etag_for("report", _viewer(), args["coord_sys"], service.report_version(report),
+                    photo_links_expiry())
+    return unless_fresh(etag, lambda: point_fields_from_wgs84(
+        present_report(report, viewer=current_user, with_timeline=True), args["coord_sys"]))

@@ -51,8 +51,9 @@ class Report(TimestampMixin, db.Model):
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # None for a report an integration filed (a hotline's citizen is nobody's account).
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # None for a report an integration filed (a hotline's citizen is nobody's account). Indexed with
+    # created_at for the rider's newest-first list (see __table_args__).
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     integration_id: Mapped[int | None] = mapped_column(ForeignKey("integrations.id"), index=True)
     # The integration's own reference for the request: a retry with it gets the first report.
     external_id: Mapped[str | None] = mapped_column(String(100))
@@ -65,13 +66,13 @@ class Report(TimestampMixin, db.Model):
     captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The located chain, denormalised for scoping and stats: most specific area, its community, district.
     area_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
-    community_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
-    district_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"), index=True)
-    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    community_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     distance_m: Mapped[float | None] = mapped_column(Float)
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     assign_attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    department_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     flags: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
@@ -96,6 +97,14 @@ class Report(TimestampMixin, db.Model):
         # Duplicate detection looks for open reports of one category near a point, recent first.
         Index("ix_reports_category_status_lat_lon", "category_code", "status", "lat", "lon"),
         Index("ix_reports_status_created", "status", "created_at"),
+        # Each role's list, newest first, walks one of these backwards from a cursor (keyset pages).
+        Index("ix_reports_newest", "created_at", "id"),
+        Index("ix_reports_reporter_newest", "reporter_id", "created_at", "id"),
+        Index("ix_reports_assigned_newest", "assigned_to_id", "created_at", "id"),
+        Index("ix_reports_department_newest", "department_id", "created_at", "id"),
+        Index("ix_reports_community_newest", "community_code", "created_at", "id"),
+        Index("ix_reports_district_newest", "district_code", "created_at", "id"),
+        Index("ix_reports_district_status_newest", "district_code", "status", "created_at", "id"),
     )
 
 

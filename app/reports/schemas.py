@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, post_load, validate
 
 from app.common import clock
 from app.common.fields import Id
-from app.common.pagination import PageArgsSchema, page_schema
+from app.common.pagination import CursorArgsSchema, page_schema
 from app.geo.schemas import AreaSchema, PointInSchema, coord_sys_field
 from app.reports.models import Status
 from app.reports.screening import FLAGS
@@ -50,7 +50,7 @@ class ReportUploadSchema(ReportFormSchema):
     photos = fields.List(Upload(), required=True, metadata={"description": "1–6 photos: JPEG, PNG, WebP, HEIC"})
 
 
-class ReportFilterSchema(PageArgsSchema):
+class ReportFilterSchema(CursorArgsSchema):
     status = fields.String(validate=validate.OneOf([s.value for s in Status]))
     category = fields.String(validate=validate.Length(1, 40))
     since = AwareDateTime()

@@ -1,12 +1,13 @@
 """Report use cases: submit from a phone (idempotently), list and read within scope."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, String, cast, or_, select
+from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -15,6 +16,7 @@ from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
+from app.common.pagination import Keyset, KeysetPage, keyset_page, rows_in_order
 from app.dispatch.assignment import nearest_candidate
 from app.dispatch.policy import current_policy
 from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
@@ -36,7 +38,8 @@ from app.reports.screening import (
     with_photo_flags,
     with_reuse_flag,
 )
-from app.reports.visibility import reports_visible_to, require_visible
+from app.reports.visibility import require_visible, visible_scopes
+from app.stats import aggregates as stats
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -231,6 +234,7 @@ def _record_report(*, source: _Source, category: Category, fields: dict[str, Any
     )
     db.session.add(report)
     db.session.flush()
+    stats.count_new_report(report)
     workflow.record_submission(report=report, actor=source.rider,
                                note=f"{integration.name}转办" if integration else None)
     if original is None:
@@ -283,34 +287,72 @@ def _code_at(chain: Sequence[Any], level: Level) -> str | None:
 
 # --- reading -----------------------------------------------------------------------------------
 
+REPORT_KEYSET = Keyset(id=Report.id, at=Report.created_at)
+
+
 def list_reports(*, viewer: User, status: str | None = None, category: str | None = None,
-                 since: datetime | None = None, mine: bool = False, area: str | None = None,
-                 flag: str | None = None, until: datetime | None = None, overdue: bool = False,
-                 open_only: bool = False) -> Select[tuple[Report]]:
-    """The viewer's reports, newest first, filtered (area: a grid or micro-grid and what lies in it;
-    overdue: dispatched and past the department's deadline)."""
-    stmt = reports_visible_to(viewer).order_by(Report.created_at.desc(), Report.id.desc())
+                 since: datetime | None = None, until: datetime | None = None, mine: bool = False,
+                 area: str | None = None, flag: str | None = None, overdue: bool = False,
+                 open_only: bool = False, cursor: str | None = None, page: int = 1,
+                 per_page: int = 20) -> KeysetPage:
+    """A page of the viewer's reports, newest first, filtered: each row's keys and versions
+    (`load_reports` gives the reports). area: a grid or micro-grid and what lies in it; overdue:
+    dispatched and past the department's deadline. A cursor is refused unless made for this viewer
+    and these filters."""
+    filters = _report_filters(status=status, category=category, since=since, until=until, area=area,
+                              flag=flag, overdue=overdue, open_only=open_only)
+    scope = visible_scopes(viewer)
+    if mine:  # only what is in the viewer's hands, within what they may see
+        branches = [and_(Report.assigned_to_id == viewer.id, or_(*scope)),
+                    and_(Report.department_id == viewer.id, or_(*scope))]
+    else:
+        branches = scope
+    keys = select(Report.created_at, Report.id, Report.version, Report.updated_at, Report.duplicate_of_id)
+    binding = json.dumps(["reports", viewer.id, viewer.role, viewer.area_code, status, category,
+                          since.isoformat() if since else None, until.isoformat() if until else None,
+                          mine, area, flag, overdue, open_only])
+    return keyset_page([keys.where(branch, *filters) for branch in branches], keyset=REPORT_KEYSET,
+                       cursor=cursor, binding=binding, page=page, per_page=per_page)
+
+
+def _report_filters(*, status: str | None, category: str | None, since: datetime | None,
+                    until: datetime | None, area: str | None, flag: str | None, overdue: bool,
+                    open_only: bool) -> list[Any]:
+    """The WHERE terms of a report list's filters."""
+    filters: list[Any] = []
     if status:
-        stmt = stmt.where(Report.status == status)
+        filters.append(Report.status == status)
     if open_only:
-        stmt = stmt.where(Report.status.in_(OPEN_STATUSES))
+        filters.append(Report.status.in_(OPEN_STATUSES))
     if overdue:
-        stmt = stmt.where(Report.status == Status.DISPATCHED, Report.due_at < clock.utcnow())
+        filters += [Report.status == Status.DISPATCHED, Report.due_at < clock.utcnow()]
     if category:
-        stmt = stmt.where(Report.category_code == category)
+        filters.append(Report.category_code == category)
     if since:
-        stmt = stmt.where(Report.created_at >= since)
+        filters.append(Report.created_at >= since)
     if until:
-        stmt = stmt.where(Report.created_at < until)
+        filters.append(Report.created_at < until)
     if area:
         inner = select(Area.code).where(Area.parent_code == area)
-        stmt = stmt.where(or_(Report.area_code == area, Report.area_code.in_(inner)))
+        filters.append(or_(Report.area_code == area, Report.area_code.in_(inner)))
     if flag:
         # Flags are a short JSON list of known words: a text match works alike on both engines.
-        stmt = stmt.where(cast(Report.flags, String).like(f'%"{flag}"%'))
-    if mine:
-        stmt = stmt.where(or_(Report.assigned_to_id == viewer.id, Report.department_id == viewer.id))
-    return stmt
+        filters.append(cast(Report.flags, String).like(f'%"{flag}"%'))
+    return filters
+
+
+def page_version(page: KeysetPage) -> list[Any]:
+    """What a page of reports shows that can change: each row's version and its original's."""
+    originals = {row.duplicate_of_id for row in page.rows if row.duplicate_of_id}
+    versions = dict(db.session.execute(select(Report.id, Report.version).where(
+        Report.id.in_(originals))).all()) if originals else {}
+    return [(row.id, row.version, row.updated_at.isoformat(), versions.get(row.duplicate_of_id))
+            for row in page.rows]
+
+
+def load_reports(page: KeysetPage) -> list[Report]:
+    """The reports of a page, in its order."""
+    return rows_in_order(Report, [row.id for row in page.rows])
 
 
 def get_report(*, viewer: User, report_id: int) -> Report:
@@ -320,6 +362,15 @@ def get_report(*, viewer: User, report_id: int) -> Report:
         raise NotFound("找不到这条上报。", code="report_not_found")
     require_visible(viewer, report)
     return report
+
+
+def report_version(report: Report) -> list[Any]:
+    """What a report's single GET shows that can change: it, its original, its confirmations."""
+    original = db.session.scalar(select(Report.version).where(
+        Report.id == report.duplicate_of_id)) if report.duplicate_of_id else None
+    confirmations = db.session.execute(select(func.count(), func.max(Report.id)).where(
+        Report.duplicate_of_id == report.id)).one()
+    return [report.id, report.version, report.updated_at.isoformat(), original, *confirmations]
 
 
 def remove_orphan_photos(*, store: PhotoStore, older_than: timedelta) -> Removal:

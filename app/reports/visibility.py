@@ -1,7 +1,8 @@
 """Who may see which report: the one scope rule that reads, lists and actions all apply first."""
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth.models import Role, User
 from app.errors import Forbidden
@@ -9,22 +10,27 @@ from app.extensions import db
 from app.reports.models import Report
 
 
-def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
-    """Every report the viewer may see: their own, assigned, or in their area (object-level scope)."""
-    stmt = select(Report)
+def visible_scopes(viewer: User) -> list[ColumnElement[bool]]:
+    """What the viewer may see, as disjuncts that each walk one index: their own, assigned, or in
+    their area (object-level scope). No area: nothing by area."""
+    area = viewer.area_code
     if viewer.role == Role.ADMIN:
-        return stmt
+        return [true()]
     if viewer.role == Role.RIDER:
-        return stmt.where(Report.reporter_id == viewer.id)
+        return [Report.reporter_id == viewer.id]
     if viewer.role == Role.GRID_WORKER:
-        return stmt.where(or_(Report.assigned_to_id == viewer.id,
-                              Report.community_code == viewer.area_code))
+        return [Report.assigned_to_id == viewer.id, Report.community_code == area if area else false()]
     if viewer.role == Role.SECRETARY:
-        return stmt.where(Report.community_code == viewer.area_code)
+        return [Report.community_code == area if area else false()]
     if viewer.role == Role.DISPATCHER:
         # Reports outside the map belong to no district: every command centre sees that queue.
-        return stmt.where(or_(Report.district_code == viewer.area_code, Report.district_code.is_(None)))
-    return stmt.where(Report.department_id == viewer.id)
+        return [Report.district_code == area if area else false(), Report.district_code.is_(None)]
+    return [Report.department_id == viewer.id]
+
+
+def reports_visible_to(viewer: User) -> Select[tuple[Report]]:
+    """Every report the viewer may see: their own, assigned, or in their area (object-level scope)."""
+    return select(Report).where(or_(*visible_scopes(viewer)))
 
 
 def may_see(viewer: User, report: Report) -> bool:

@@ -27,6 +27,7 @@ from app.extensions import db
 from app.reports import effects
 from app.reports.models import OPEN_STATUSES, STATUS_TEXT, Report, ReportEvent, Status
 from app.reports.visibility import require_visible
+from app.stats import aggregates as stats
 
 SYSTEM = "system"  # the actor of sweeps and automatic routing
 REOPEN_WINDOW = timedelta(hours=72)
@@ -233,6 +234,7 @@ def _move(report: Report, action: Action, *, actor: User | None, note: str | Non
     report). The actor was checked by the caller; flushes."""
     rule = _rule_for(report, action)
     now, from_status, version = clock.utcnow(), report.status, report.version
+    counted_as = stats.facts_of(report)
     values = {"status": rule.to, "updated_at": now, "version": version + 1, **(changes or {})}
     # No ORM synchronisation (it evaluates the WHERE against the session's objects): the loop
     # below sets exactly what was written on the one instance concerned.
@@ -245,6 +247,7 @@ def _move(report: Report, action: Action, *, actor: User | None, note: str | Non
         raise _conflict(current.status if current else None, action)
     for key, value in values.items():  # what the UPDATE wrote, without re-reading the row
         set_committed_value(report, key, value)
+    stats.count_report_change(report, before=counted_as)
     event = ReportEvent(report_id=report.id, action=action, from_status=from_status,
                         to_status=rule.to, actor_id=actor.id if actor else None, note=note,
                         photo_id=photo_id, data=data, at=now)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, func, select, union_all
 
 from app.auth import service as auth_service
 from app.auth.models import Role, User, UserStatus
@@ -18,41 +18,90 @@ from app.geo import service as geo_service
 from app.geo.models import Area, Level
 from app.points.periods import Period, china_date, china_midnight, period_start, period_start_sql
 from app.reports.models import OPEN_STATUSES, Report, ReportEvent, Status
-from app.reports.service import reports_visible_to
+from app.reports.visibility import reports_visible_to
+from app.stats.aggregates import Parts, live_parts
+from app.stats.measures import CONFIRMED  # noqa: F401  (stats code has read "valid" from here)
+from app.stats.models import SCOPE_ALL, ReportMonthCount, ReportMonthDuration, ReportMonthReporter
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 TOP_REPORTERS = 10
-CONFIRMED = (Status.DISPATCHED, Status.RESOLVED, Status.CLOSED)
 STAT_LEVELS = (Level.COMMUNITY, Level.STREET, Level.DISTRICT)
 
 
 def report_stats(*, actor: User, area_code: str | None, date_from: date | None,
                  date_to: date | None) -> dict[str, Any]:
-    """Statistics of the reports created in an area the actor oversees, between two China days."""
+    """Statistics of the reports created in an area the actor oversees, between two China days:
+    whole months of a district (or everyone's) from the monthly totals, other days from the reports."""
     area = _area_for(actor, area_code)
     first, last = _days(date_from, date_to)
-    where = [Report.created_at >= china_midnight(first),
-             Report.created_at < china_midnight(last + timedelta(days=1)), *_inside(area)]
+    parts = _parts(area, first, last)
+    counts = _sum_rows(parts, "counts", ("category_code", "status"),
+                       ("reports", "resolved", "within_deadline"))
     by_status = {status.value: 0 for status in Status}
-    by_status.update(db.session.execute(
-        select(Report.status, func.count()).where(*where).group_by(Report.status)).all())
-    timings = db.session.execute(
-        select(Report.created_at, Report.accepted_at, Report.resolved_at, Category.resolve_hours)
-        .join(Category, Category.code == Report.category_code)
-        .where(*where, or_(Report.accepted_at.is_not(None), Report.resolved_at.is_not(None)))
-    ).all()
+    for (_category, status), (reports, _r, _w) in counts.items():
+        by_status[status] = by_status.get(status, 0) + reports
+    resolved = sum(row[1] for row in counts.values())
+    within = sum(row[2] for row in counts.values())
+    histogram = _sum_rows(parts, "durations", ("measure", "bucket"), ("reports",))
     return {
         "area": area, "from": first, "to": last, "total": sum(by_status.values()),
         "by_status": by_status,
-        "by_category": _by_category(where),
-        "deadline": _deadline_compliance(timings),
-        "median_minutes_to_accept": _median_minutes(
-            [accepted - created for created, accepted, _r, _h in timings if accepted is not None]),
-        "median_minutes_to_resolve": _median_minutes(
-            [resolved - created for created, _a, resolved, _h in timings if resolved is not None]),
-        "top_reporters": _top_reporters(where),
+        "by_category": _by_category(counts),
+        "deadline": {"resolved": resolved, "within_deadline": within,
+                     "share": round(within / resolved, 4) if resolved else None},
+        "median_minutes_to_accept": _median_from_histogram(histogram, "accept"),
+        "median_minutes_to_resolve": _median_from_histogram(histogram, "resolve"),
+        "top_reporters": _top_reporters(parts),
     }
+
+
+def _parts(area: Area | None, first: date, last: date) -> list[Parts]:
+    """Where each day's numbers come from: a district's (or everyone's) whole months from the
+    monthly totals; every other day, and any community or street, from the reports in SQL."""
+    scope = SCOPE_ALL if area is None else area.code if area.level == Level.DISTRICT else None
+    months, edges = _whole_months(first, last) if scope else (None, [(first, last)])
+    parts = [live_parts([*_inside(area), Report.created_at >= china_midnight(lo),
+                         Report.created_at < china_midnight(hi + timedelta(days=1))]) for lo, hi in edges]
+    if months is not None:
+        parts.append(_monthly_parts(scope or SCOPE_ALL, *months))
+    return parts
+
+
+def _whole_months(first: date, last: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """The first days of the first and last whole months within [first, last], and the days around."""
+    start = first if first.day == 1 else _next_month(first)
+    after = last + timedelta(days=1)
+    end = after if after.day == 1 else after.replace(day=1)  # the first day past the whole months
+    if start >= end:
+        return None, [(first, last)]
+    edges = [(lo, hi) for lo, hi in ((first, start - timedelta(days=1)), (end, last)) if lo <= hi]
+    return (start, (end - timedelta(days=1)).replace(day=1)), edges
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _monthly_parts(scope: str, first_month: date, last_month: date) -> Parts:
+    def rows(model: Any, *columns: str) -> Select[Any]:
+        return select(*(getattr(model, c) for c in columns)).where(
+            model.scope_code == scope, model.month >= first_month, model.month <= last_month)
+
+    return Parts(counts=rows(ReportMonthCount, "category_code", "status", "reports", "resolved",
+                             "within_deadline"),
+                 durations=rows(ReportMonthDuration, "measure", "bucket", "reports"),
+                 reporters=rows(ReportMonthReporter, "reporter_id", "reports", "valid_reports"))
+
+
+def _sum_rows(parts: Sequence[Parts], kind: str, keys: Sequence[str],
+              values: Sequence[str]) -> dict[tuple[Any, ...], list[int]]:
+    """The parts' rows of one kind added up in the database, by key."""
+    union = union_all(*(getattr(part, kind) for part in parts)).subquery()
+    stmt = select(*(union.c[k] for k in keys), *(func.sum(union.c[v]) for v in values)).group_by(
+        *(union.c[k] for k in keys))
+    return {tuple(row[:len(keys)]): [int(v or 0) for v in row[len(keys):]]
+            for row in db.session.execute(stmt)}
 
 
 def _area_for(actor: User, area_code: str | None) -> Area | None:
@@ -100,37 +149,45 @@ def _inside(area: Area | None) -> list[Any]:
     return [Report.community_code.in_(communities)]
 
 
-def _by_category(where: Sequence[Any]) -> list[dict[str, Any]]:
-    rows = db.session.execute(
-        select(Category.code, Category.name_zh, Category.name_en, func.count(Report.id))
-        .join(Report, Report.category_code == Category.code).where(*where)
-        .group_by(Category.code, Category.name_zh, Category.name_en)
-        .order_by(func.count(Report.id).desc(), Category.code))
-    return [{"code": code, "name_zh": zh, "name_en": en, "count": count} for code, zh, en, count in rows]
+def _by_category(counts: dict[tuple[Any, ...], list[int]]) -> list[dict[str, Any]]:
+    per_category: dict[str, int] = {}
+    for (category, _status), (reports, _r, _w) in counts.items():
+        per_category[category] = per_category.get(category, 0) + reports
+    names = {code: (zh, en) for code, zh, en in db.session.execute(
+        select(Category.code, Category.name_zh, Category.name_en).where(
+            Category.code.in_(per_category)))}
+    ranked = sorted((item for item in per_category.items() if item[1]), key=lambda item: (-item[1], item[0]))
+    return [{"code": code, "name_zh": names[code][0], "name_en": names[code][1], "count": count}
+            for code, count in ranked]
 
 
-def _deadline_compliance(timings: Sequence[tuple[datetime, Any, Any, int]]) -> dict[str, Any]:
-    """Of the resolved reports: how many within created_at + the category's resolve hours."""
-    resolved = [(created, done, hours) for created, _a, done, hours in timings if done is not None]
-    within = sum(1 for created, done, hours in resolved if done <= created + timedelta(hours=hours))
-    return {"resolved": len(resolved), "within_deadline": within,
-            "share": round(within / len(resolved), 4) if resolved else None}
-
-
-def _median_minutes(durations: Sequence[timedelta]) -> float | None:
-    if not durations:
+def _median_from_histogram(histogram: dict[tuple[Any, ...], list[int]], measure: str) -> float | None:
+    """The median of one measure's bucketed durations (each bucket at its lower edge), in minutes."""
+    buckets = sorted((bucket, row[0]) for (kind, bucket), row in histogram.items() if kind == measure)
+    count = sum(n for _b, n in buckets)
+    if not count:
         return None
-    return round(statistics.median(d.total_seconds() for d in durations) / 60, 1)
+    middle = [(count - 1) // 2, count // 2]  # one index when count is odd, the two middle ones if even
+    values, seen = [], 0
+    for bucket, n in buckets:
+        while middle and middle[0] < seen + n:
+            values.append(bucket)
+            middle.pop(0)
+        seen += n
+    return round(sum(values) / len(values) / 10, 1)
 
 
-def _top_reporters(where: Sequence[Any]) -> list[dict[str, Any]]:
-    count = func.count(Report.id)
+def _top_reporters(parts: Sequence[Parts]) -> list[dict[str, Any]]:
+    union = union_all(*(part.reporters for part in parts)).subquery()
+    reports = func.sum(union.c.reports)
     rows = db.session.execute(
-        select(User, count, func.sum(case((Report.status.in_(CONFIRMED), 1), else_=0)))
-        .join(Report, Report.reporter_id == User.id).where(*where)
-        .group_by(User.id).order_by(count.desc(), User.id).limit(TOP_REPORTERS))
-    return [{"rider": user, "reports": reports, "valid_reports": int(valid or 0)}
-            for user, reports, valid in rows]
+        select(union.c.reporter_id, reports, func.sum(union.c.valid_reports))
+        .group_by(union.c.reporter_id).having(reports > 0)
+        .order_by(reports.desc(), union.c.reporter_id).limit(TOP_REPORTERS)).all()
+    users = {user.id: user for user in db.session.scalars(
+        select(User).where(User.id.in_([row[0] for row in rows])))}
+    return [{"rider": users[rider_id], "reports": int(count), "valid_reports": int(valid or 0)}
+            for rider_id, count, valid in rows]
 
 
 # --- the desk: what needs attention, weekly trend, grid worker assessment (网格考评) -----------

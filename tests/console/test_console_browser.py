@@ -126,12 +126,12 @@ def test_dispatcher_dispatches_an_escalated_report_with_a_deadline(desk_page):
     desk_page.get_by_label("处置时限（北京时间）").fill("2020-01-01T09:00")
     desk_page.get_by_role("button", name="派单").click()
     assert "处置时限必须晚于现在" in desk_page.locator("#f-due_at-error").inner_text()
-    assert "已上报区级" in desk_page.get_by_role("heading", level=1).inner_text()  # nothing changed
+    assert "已上报区指挥中心" in desk_page.get_by_role("heading", level=1).inner_text()  # nothing changed
 
     desk_page.get_by_label("职能部门").select_option(label="金凤区城管局")
     desk_page.get_by_label("处置时限（北京时间）").fill("2099-06-01T18:00")
     desk_page.get_by_role("button", name="派单").click()
-    assert "已派部门" in desk_page.get_by_role("heading", level=1).inner_text()
+    assert "已派至职能部门" in desk_page.get_by_role("heading", level=1).inner_text()
     assert "2099-06-01 18:00" in desk_page.locator(".c-facts").inner_text()  # shown in China time
     assert "派至金凤区城管局" in desk_page.locator(".c-timeline").inner_text()
 

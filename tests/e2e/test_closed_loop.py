@@ -40,7 +40,7 @@ def people(app):
     }
 
 
-def test_the_whole_loop(client, people):
+def test_the_whole_loop(client, app, people):
     rider = _login(client, people["rider"])
     worker = {name: _login(client, user) for name, user in people["workers"].items()}
     for name, (lat, lon) in people["posts"].items():
@@ -123,6 +123,13 @@ def test_the_whole_loop(client, people):
     awarded = [e for e in points["entries"] if e["report_id"] == report_id]
     assert awarded and all(e["delta"] > 0 for e in awarded)
 
+    # The district's statistics followed every step, from its monthly totals.
+    stats = client.get("/api/v1/stats", headers=dispatcher).get_json()
+    assert (stats["total"], stats["by_status"]["closed"], stats["deadline"]["resolved"]) == (1, 1, 1)
+    assert stats["median_minutes_to_accept"] is not None
+    verify = app.test_cli_runner().invoke(args=["stats", "verify"])
+    assert verify.exit_code == 0, verify.output
+
 
 def test_points_are_awarded_once_and_the_first_reporter_keeps_the_credit(client, app, people):
     """Two riders report one hazard; the resolve is retried and raced; the leaderboard shows it."""
@@ -182,4 +189,6 @@ def test_points_are_awarded_once_and_the_first_reporter_keeps_the_credit(client,
                      headers=auth_headers(app, secretary))
     assert csv.data.startswith("\ufeff".encode()) and "张骑手" in csv.data.decode("utf-8-sig")
     verify = app.test_cli_runner().invoke(args=["points", "verify"])
+    assert verify.exit_code == 0, verify.output
+    verify = app.test_cli_runner().invoke(args=["stats", "verify"])
     assert verify.exit_code == 0, verify.output

@@ -11,6 +11,7 @@ from app.auth.models import Role, User
 from app.extensions import db
 from app.points import service
 from app.reports.models import Report
+from app.stats.aggregates import count_new_report
 from tests.factories import make_community, make_user
 
 DISTRICT, OTHER_DISTRICT = "640106", "640205"
@@ -49,6 +50,8 @@ def make_report(app: Flask, reporter: User | int, *, category: str = "streetligh
                         accepted_at=accepted_at, resolved_at=resolved_at, duplicate_of_id=duplicate_of,
                         flags=[])
         db.session.add(report)
+        db.session.flush()
+        count_new_report(report)  # as submission does: the monthly statistics include it
         db.session.commit()
         return report.id
 

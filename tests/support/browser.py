@@ -107,7 +107,7 @@ def browser_context(browser, live_url: str, **options) -> Iterator[object]:  # t
     """A fresh browser profile on the live app; fails if any page in it reached off the origin."""
     off_origin = OffOrigin(_origin(live_url))
     context = browser.new_context(base_url=live_url, **{**CHINA, **options})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # a loaded 2-core CI machine runs two browsers at once
     off_origin.watch(context)
     try:
         yield context

@@ -1,0 +1,53 @@
+"""Monthly totals of reports per district (and everyone), kept in step with every report change."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+SCOPE_ALL = "*"  # scope_code of the totals over every report, located or not
+
+
+class ReportMonthCount(db.Model):
+    """Reports created in one China month of a scope, by category and current status; a cache of
+    the reports table, changed in the same transaction as each report (`flask stats verify`)."""
+
+    __tablename__ = "report_month_counts"
+
+    scope_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    category_code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    within_deadline: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class ReportMonthDuration(db.Model):
+    """How many reports of a scope and month took a duration in one bucket to be accepted or
+    resolved: the histogram the medians are read from."""
+
+    __tablename__ = "report_month_durations"
+
+    scope_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)  # tenths of a minute, lower edge
+    reports: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    __table_args__ = (CheckConstraint("measure IN ('accept', 'resolve')", name="measure"),)
+
+
+class ReportMonthReporter(db.Model):
+    """A rider's reports (and the valid ones) created in one scope and month."""
+
+    __tablename__ = "report_month_reporters"
+
+    scope_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    reports: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    valid_reports: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
