@@ -1,7 +1,7 @@
 // What riders and grid workers both see of a report: category names, a list card, the detail with
 // photos and timeline (statuses in Chinese as the API names them).
 import { api } from './api.js';
-import { badge, chinaTime, flash, h, show } from './ui.js';
+import { badge, chinaTime, flash, h, screenFor } from './ui.js';
 
 const CATEGORIES_KEY = 'gridsnap.categories';
 
@@ -46,15 +46,16 @@ function timeline(events) {
 
 // The report with id, then whatever `extras(report)` adds (the actions this person may take).
 export async function reportDetail(app, id, extras) {
-  show(`上报 #${id}`, h('p', { class: 'gs-muted' }, '正在读取…'));
+  const draw = screenFor();
+  draw(`上报 #${id}`, h('p', { class: 'gs-muted' }, '正在读取…'));
   let report;
   try {
     report = await api(`/reports/${id}`);
   } catch (error) {
-    show(`上报 #${id}`, flash(error.message, 'error'));
+    draw(`上报 #${id}`, flash(error.message, 'error'));
     return;
   }
-  show(`上报 #${id}`,
+  draw(`上报 #${id}`,
     h('section', { class: 'gs-card', id: 'report' },
       h('div', { class: 'ph-card-head' }, h('strong', null, categoryName(report.category)), badge(report)),
       h('div', { class: 'gs-muted' }, `上报于 ${chinaTime(report.created_at)}`),

@@ -5,7 +5,7 @@ import { photoPosition, shrinkPhoto } from './photos.js';
 import { FAILED, WAITING } from './queue.js';
 import { categories, categoryName, reportCard, reportDetail } from './reports.js';
 import {
-  badge, busy, chinaTime, currentPosition, field, fill, flash, h, orDash, show, showApiError, showErrors,
+  badge, busy, chinaTime, currentPosition, field, fill, flash, h, orDash, screenFor, show, showApiError, showErrors,
 } from './ui.js';
 
 const MAX_PHOTOS = 6;
@@ -197,16 +197,17 @@ export async function mineScreen(app) {
 }
 
 async function drawMine(app) {
+  const draw = screenFor();
   const entries = await app.outbox.list(app.user.id);
-  show('我的上报', waitingList(app, entries), h('p', { class: 'gs-muted' }, '正在读取…'));
+  draw('我的上报', waitingList(app, entries), h('p', { class: 'gs-muted' }, '正在读取…'));
   try {
     const page = await api('/reports?per_page=50');
     const items = page.items.length ? page.items.map((report) => reportCard(report, `#/report/${report.id}`))
       : [h('p', { class: 'gs-muted' }, '还没有上报。看到隐患，点“上报”拍一张。')];
-    show('我的上报', waitingList(app, entries), h('section', { id: 'reports' }, items));
+    draw('我的上报', waitingList(app, entries), h('section', { id: 'reports' }, items));
   } catch (error) {
     const text = error.offline ? '现在离线：联网后显示各条上报的最新进度。' : error.message;
-    show('我的上报', waitingList(app, entries), flash(text, 'error'));
+    draw('我的上报', waitingList(app, entries), flash(text, 'error'));
   }
 }
 

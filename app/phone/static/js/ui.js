@@ -33,6 +33,12 @@ export function show(title, ...nodes) {
   window.scrollTo(0, 0);
 }
 
+// Draws bound to the screen they began on: data that arrives after the person has moved to another
+// screen (a live redraw racing a tap) is dropped instead of pulling them back.
+export function screenFor(hash = location.hash) {
+  return (title, ...nodes) => { if (location.hash === hash) show(title, ...nodes); };
+}
+
 // A number, or a dash where there is none yet.
 export function orDash(value, dash = '—') {
   return value === null || value === undefined ? dash : value;

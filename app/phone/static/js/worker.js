@@ -4,7 +4,7 @@ import { act, api } from './api.js';
 import { navigationLinks } from './maps.js';
 import { shrinkPhoto } from './photos.js';
 import { categoryName, reportCard, reportDetail } from './reports.js';
-import { busy, chinaTime, currentPosition, field, flash, h, show, showApiError, showErrors } from './ui.js';
+import { busy, chinaTime, currentPosition, field, flash, h, screenFor, showApiError, showErrors } from './ui.js';
 
 const LOCATION_EVERY_MS = 60000;
 const OPEN = ['assigned', 'accepted'];
@@ -57,6 +57,7 @@ function dutyCard(presence, rerender) {
 }
 
 export async function tasksScreen(app) {
+  const draw = screenFor();
   const render = async () => {
     try {
       const [presence, page] = await Promise.all([api('/me/duty'), api('/reports?mine=true&per_page=50')]);
@@ -66,11 +67,11 @@ export async function tasksScreen(app) {
       const mine = open.filter((r) => r.status === 'accepted');
       const list = (items, empty) => (items.length ? items.map((r) => reportCard(r, `#/task/${r.id}`))
         : [h('p', { class: 'gs-muted' }, empty)]);
-      show('我的任务', dutyCard(presence, render),
+      draw('我的任务', dutyCard(presence, render),
         h('h2', null, `待接单（${waiting.length}）`), h('section', { id: 'assigned' }, list(waiting, '暂无新派单。')),
         h('h2', null, `处理中（${mine.length}）`), h('section', { id: 'accepted' }, list(mine, '暂无处理中的上报。')));
     } catch (error) {
-      show('我的任务', flash(error.message, 'error'));
+      draw('我的任务', flash(error.message, 'error'));
     }
   };
   await render();
