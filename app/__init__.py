@@ -22,6 +22,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "app.photos.api:blp",
     "app.reports.api:blp",
     "app.reports.actions_api:blp",
+    "app.dispatch.api:blp",
     "app.notifications.api:blp",
     "app.points.api:blp",
     "app.stats.api:blp",
@@ -64,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     from app.auth.tokens import register_token_callbacks
     from app.common.db import configure_sqlite, read_only_request
     from app.common.text_guard import register_nul_guard
+    from app.dispatch.policy import install_policy
     from app.extensions import api, csrf, db, jwt, limiter, migrate
 
     configure_sqlite(busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"])
@@ -81,6 +83,7 @@ def register_extensions(app: Flask) -> None:
     )
     register_token_callbacks(app)
     register_nul_guard(app)
+    install_policy(app)
 
     @app.before_request
     def _mark_read_only() -> None:

@@ -10,8 +10,8 @@ from app.auth.models import Invite, Role, User, UserStatus
 from app.auth.passwords import hash_password
 from app.common import clock
 from app.demo_reports import seed_demo_reports
+from app.dispatch.presence import station_demo_workers
 from app.extensions import db
-from app.geo.presence import station_demo_workers
 from app.geo.service import load_demo_map
 
 DEMO_PASSWORD = "Demo1234"

@@ -1,7 +1,8 @@
 """Every domain's tables, imported in one place so that Alembic and the app see them all."""
 from app.auth.models import AuthSession, Invite, User  # noqa: F401
 from app.categories.models import Category  # noqa: F401
-from app.geo.models import Area, AreaWorker, WorkerPresence  # noqa: F401
+from app.dispatch.models import WorkerPresence  # noqa: F401
+from app.geo.models import Area, AreaWorker  # noqa: F401
 from app.integrations.models import CallbackDelivery, Integration  # noqa: F401
 from app.notifications.models import Notification, PushDelivery, PushSubscription  # noqa: F401
 from app.points.models import LedgerEntry, PointsTotal  # noqa: F401

@@ -27,12 +27,13 @@ import flask_migrate  # noqa: E402
 from app import create_app  # noqa: E402
 from app.auth.models import Role, User, UserStatus  # noqa: E402
 from app.common import clock  # noqa: E402
+from app.dispatch.models import WorkerPresence  # noqa: E402
+from app.dispatch.nearest import nearest_available_worker, scan_nearest_available_worker  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.geo import service  # noqa: E402
 from app.geo.demo_map import build_tiled_map  # noqa: E402
 from app.geo.geometry import BBox, bbox_of  # noqa: E402
-from app.geo.models import Area, WorkerPresence  # noqa: E402
-from app.geo.nearest import nearest_available_worker, scan_nearest_available_worker  # noqa: E402
+from app.geo.models import Area  # noqa: E402
 from config import TestingConfig  # noqa: E402
 from tests.support.databases import scratch_database  # noqa: E402
 

@@ -44,8 +44,8 @@ from urllib3.filepost import encode_multipart_formdata  # noqa: E402
 from app import create_app  # noqa: E402
 from app.auth.models import Role, User, UserStatus  # noqa: E402
 from app.auth.passwords import hash_password  # noqa: E402
+from app.dispatch.presence import set_duty  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.geo.presence import set_duty  # noqa: E402
 from app.notifications import service  # noqa: E402
 from bench.submit_app import bench_config  # noqa: E402
 from tests.factories import auth_headers, next_phone  # noqa: E402

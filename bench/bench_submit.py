@@ -40,8 +40,8 @@ from urllib3.filepost import encode_multipart_formdata  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.auth.models import Role, User  # noqa: E402
+from app.dispatch.presence import set_duty  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.geo.presence import set_duty  # noqa: E402
 from app.photos.pipeline import process_photo  # noqa: E402
 from bench.bench_photo_pipeline import phone_jpeg, process_peak_mb  # noqa: E402
 from bench.submit_app import bench_config  # noqa: E402

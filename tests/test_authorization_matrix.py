@@ -291,6 +291,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
         only(RIDER), action("evaluate", "resolved", lambda ctx, rel: {"rating": 5}), other=frozenset()),
     ("POST", "/api/v1/reports/<int:report_id>/reopen"): Entry(
         only(RIDER), action("reopen", "resolved", lambda ctx, rel: {"reason": "还在"}), other=frozenset()),
+    ("POST", "/api/v1/reports/<int:report_id>/reassign"): Entry(
+        only(SECRETARY, DISPATCHER), action("reassign", "assigned", lambda ctx, rel: {
+            "worker_id": ctx.world.side(rel).targets["grid_worker"].id, "reason": "就近"}), other=frozenset()),
 }
 
 

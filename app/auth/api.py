@@ -27,6 +27,7 @@ from app.auth.schemas import (
     UserSchema,
 )
 from app.common.auth import roles_required
+from app.dispatch import service as staffing
 from app.extensions import limiter
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts, login and invites.")
@@ -127,8 +128,9 @@ def approve(user_id):
 @roles_required(Role.ADMIN, Role.SECRETARY)
 @blp.response(200, UserSchema)
 def disable(user_id):
-    """Disable an account in your scope; its tokens stop working at once."""
-    return service.set_user_status(actor=current_user, user_id=user_id, status=UserStatus.DISABLED)
+    """Disable an account in your scope; its tokens stop working at once, and a grid worker's or
+    department's open reports move on to others."""
+    return staffing.set_user_status(actor=current_user, user_id=user_id, status=UserStatus.DISABLED)
 
 
 @blp.route("/users/<int:user_id>/enable", methods=["POST"])

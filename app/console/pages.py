@@ -16,6 +16,7 @@ from app.console import invites
 from app.console.blueprint import blp
 from app.console.forms import FormResult, run_form
 from app.console.session import CONSOLE_ROLES, NotForYourRole, desk_page, desk_user, log_in, log_out
+from app.dispatch import service as staffing
 from app.extensions import limiter
 from app.geo import service as geo
 from app.geo.models import Level
@@ -199,7 +200,7 @@ def rider_status(me, user_id, action):  # type: ignore[no-untyped-def]
         flash(f"已通过 {user.name} 的注册申请。", "ok")
     else:
         status = UserStatus.DISABLED if action == "disable" else UserStatus.ACTIVE
-        user = auth.set_user_status(actor=me, user_id=user_id, status=status)
+        user = staffing.set_user_status(actor=me, user_id=user_id, status=status)  # reports move on
         flash(f"已{'停用' if action == 'disable' else '启用'} {user.name}。", "ok")
     return redirect(url_for("console.riders"))
 

@@ -1,4 +1,5 @@
-"""Deadlines: reassign unaccepted reports, escalate overdue ones, flag late departments, auto-close.
+"""The sweep: reassign unaccepted reports, escalate overdue ones, flag late departments, auto-close,
+and repair any open report nobody can move (docs/ARCHITECTURE.md, section 5, step 7).
 
 Idempotent and safe to run every minute from cron or in several processes at once: each report
 moves in its own transaction through the state machine, and a report someone else moved first
@@ -17,6 +18,8 @@ from sqlalchemy import exists, select
 
 from app.categories.models import Category
 from app.common import clock
+from app.dispatch.handover import repair
+from app.dispatch.stranded import find_stranded
 from app.errors import AppError
 from app.extensions import db
 from app.reports.models import Report, ReportEvent, Status
@@ -31,6 +34,7 @@ class SweepResult:
     escalated: list[int] = field(default_factory=list)
     overdue: list[int] = field(default_factory=list)
     closed: list[int] = field(default_factory=list)
+    repaired: list[int] = field(default_factory=list)
 
 
 def sweep(*, auto_close_after: timedelta) -> SweepResult:
@@ -50,7 +54,20 @@ def sweep(*, auto_close_after: timedelta) -> SweepResult:
         note = f"{auto_close_after.days}天未评价，自动办结"
         if _apply(report_id, Action.AUTO_CLOSE, note=note, changes={"closed_at": now}):
             result.closed.append(report_id)
+    result.repaired = repair_stranded()
     return result
+
+
+def repair_stranded() -> list[int]:
+    """Move on every open report nobody can move, each in its own transaction; the ids moved."""
+    repaired = []
+    for stranded in find_stranded():
+        if repair(stranded):
+            db.session.commit()
+            repaired.append(stranded.report_id)
+        else:
+            db.session.rollback()
+    return repaired
 
 
 def _apply(report_id: int, action: Action, **kwargs) -> bool:  # type: ignore[no-untyped-def]

@@ -1,11 +1,10 @@
-"""Grid map and presence endpoints: import, list, locate, responsible workers, duty, location."""
+"""Grid map endpoints: import, list, locate, responsible workers."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
@@ -13,7 +12,7 @@ from app.auth.models import Role
 from app.common.auth import roles_required
 from app.common.pagination import paginate
 from app.errors import ValidationFailed
-from app.geo import datums, presence, service
+from app.geo import datums, service
 from app.geo.models import Area
 from app.geo.schemas import (
     AreaDetailSchema,
@@ -22,16 +21,13 @@ from app.geo.schemas import (
     AreaWorkersInSchema,
     AreaWorkersSchema,
     CoordSysArgsSchema,
-    DutyInSchema,
     ImportResultSchema,
     LocateArgsSchema,
     LocateSchema,
-    LocationInSchema,
-    PresenceSchema,
 )
 
 blp = Blueprint(
-    "geo", __name__, url_prefix="/api/v1", description="Grid map, responsible workers, presence."
+    "geo", __name__, url_prefix="/api/v1", description="Grid map, responsible workers."
 )
 
 IMPORT_BODY = {
@@ -60,10 +56,6 @@ def _uploaded_map() -> bytes:
             )
         return upload.read()
     return request.get_data()
-
-
-def _fresh_minutes() -> int:
-    return current_app.config["PRESENCE_FRESH_MINUTES"]
 
 
 @blp.route("/areas/import", methods=["POST"])
@@ -134,39 +126,3 @@ def set_area_workers(form: dict[str, list[int]], code: str):
     """Set the grid workers responsible for a grid or micro-grid (secretary: own community)."""
     workers = service.set_area_workers(actor=current_user, code=code, user_ids=form["user_ids"])
     return {"area_code": code, "workers": workers}
-
-
-@blp.route("/me/duty", methods=["GET"])
-@roles_required(Role.GRID_WORKER)
-@blp.arguments(CoordSysArgsSchema, location="query")
-@blp.response(200, PresenceSchema)
-def get_duty(args: dict[str, str]):
-    """Your duty state and last position (in `?coord_sys=`)."""
-    state = presence.get_presence(worker=current_user, fresh_minutes=_fresh_minutes())
-    return _presence_in(state, args["coord_sys"])
-
-
-@blp.route("/me/duty", methods=["PUT"])
-@roles_required(Role.GRID_WORKER)
-@blp.arguments(DutyInSchema)
-@blp.response(200, PresenceSchema)
-def set_duty(form: dict[str, Any]):
-    """Go on duty (with your position, in `coord_sys`) or off duty (your position is forgotten)."""
-    coord_sys = form.pop("coord_sys")
-    state = presence.set_duty(worker=current_user, fresh_minutes=_fresh_minutes(), **form)
-    return _presence_in(state, coord_sys)
-
-
-@blp.route("/me/location", methods=["POST"])
-@roles_required(Role.GRID_WORKER)
-@blp.arguments(LocationInSchema)
-@blp.response(200, PresenceSchema)
-def record_location(form: dict[str, Any]):
-    """Send your current position (in `coord_sys`) while on duty (only the latest is kept)."""
-    coord_sys = form.pop("coord_sys")
-    state = presence.record_location(worker=current_user, fresh_minutes=_fresh_minutes(), **form)
-    return _presence_in(state, coord_sys)
-
-
-def _presence_in(state: presence.Presence, coord_sys: str) -> dict[str, Any]:
-    return datums.point_fields_from_wgs84(dataclasses.asdict(state), coord_sys)

@@ -1,4 +1,4 @@
-"""In and out shapes of the grid map and of grid workers' presence."""
+"""In and out shapes of the grid map."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from app.geo.service import MAX_WORKERS_PER_AREA
 LEVELS = [level.value for level in Level]
 LAT = fields.Float(required=True, validate=validate.Range(-90, 90))
 LON = fields.Float(required=True, validate=validate.Range(-180, 180))
-ACCURACY = fields.Float(load_default=None, allow_none=True, validate=validate.Range(0, 100_000))
 
 COORD_SYS_DOC = ("Datum of lat/lon: wgs84 (GNSS, browsers, EXIF), gcj02 (WeChat, AMap, Tencent) "
                  "or bd09 (Baidu)")
@@ -100,30 +99,6 @@ class WorkerSchema(Schema):
 class AreaWorkersSchema(Schema):
     area_code = fields.String()
     workers = fields.List(fields.Nested(WorkerSchema))
-
-
-class DutyInSchema(PointInSchema):
-    on_duty = fields.Boolean(required=True)
-    lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
-    accuracy_m = ACCURACY
-
-
-class LocationInSchema(PointInSchema):
-    lat = LAT
-    lon = LON
-    accuracy_m = ACCURACY
-
-
-class PresenceSchema(Schema):
-    on_duty = fields.Boolean()
-    lat = fields.Float(allow_none=True)
-    lon = fields.Float(allow_none=True)
-    accuracy_m = fields.Float(allow_none=True)
-    located_at = fields.DateTime(allow_none=True)
-    fresh_until = fields.DateTime(allow_none=True)
-    fresh = fields.Boolean(metadata={"description": "Counts as present for assignment"})
-    coord_sys = fields.String(metadata={"description": "Datum of lat/lon in this answer"})
 
 
 AreaPageSchema = page_schema(AreaSchema, "AreaPage")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,17 +27,10 @@ from app.geo.geometry import (
 )
 from app.geo.models import Area, AreaWorker, Level
 
-# Open reports per worker id; ids missing from the answer hold none.
-CaseloadCounter = Callable[[Sequence[int]], Mapping[int, int]]
 GRID_LEVELS = (Level.GRID.value, Level.MICRO_GRID.value)
 MAX_WORKERS_PER_AREA = 50
 # Rows per IN (...) list: well under SQLite's bound-parameter limit.
 CODES_PER_QUERY = 500
-
-
-def no_caseload(user_ids: Sequence[int]) -> Mapping[int, int]:
-    """The default caseload counter: everybody is free (until reports plug in the real count)."""
-    return {}
 
 
 @dataclass(frozen=True)
@@ -304,28 +297,11 @@ def list_area_workers(*, actor: User, code: str) -> list[User]:
     """The grid workers responsible for an area (admin, or the secretary of its community)."""
     area = get_area(code=code)
     _require_map_keeper(actor, community_of(_with_ancestors(area, {})))
-    return list(_responsible_workers(code))
+    return list(responsible_workers(code=code))
 
 
-def responsible_worker_for(
-    area_chain: Sequence[Area], *, caseload_of: CaseloadCounter = no_caseload
-) -> User | None:
-    """Assignment step 4 (docs/ARCHITECTURE.md): the responsible worker of the most specific grid in the chain.
-
-    Among several responsible workers the one with the smaller open caseload wins, then the
-    smaller id. No cap here: the report is queued with them and pushed anyway.
-    """
-    for area in area_chain:
-        if area.level not in GRID_LEVELS:
-            continue
-        workers = _responsible_workers(area.code)
-        if workers:
-            caseloads = caseload_of([worker.id for worker in workers])
-            return min(workers, key=lambda w: (caseloads.get(w.id, 0), w.id))
-    return None
-
-
-def _responsible_workers(code: str) -> Sequence[User]:
+def responsible_workers(*, code: str) -> Sequence[User]:
+    """The active grid workers responsible for a grid or micro-grid, by id."""
     return db.session.scalars(
         select(User)
         .join(AreaWorker, AreaWorker.user_id == User.id)

@@ -24,6 +24,7 @@ from app.notifications.models import (
     PushDelivery,
 )
 from app.notifications.wechat import WechatClient, WechatError
+from app.reports.service import get_report
 
 BIND_STATE_SALT = "gridsnap.wechat-bind.v1"
 # Who may see, per report, which channel reached whom: the desk, not riders or grid workers.
@@ -143,8 +144,6 @@ def _digest(nonce: str) -> str:
 
 def deliveries_for_report(*, viewer: User, report_id: int) -> list[dict[str, Any]]:
     """Each notification about the report: to whom, when, seen when, and how each channel fared."""
-    from app.reports.service import get_report  # reports' effects import this domain: import late
-
     if viewer.role not in DELIVERY_VIEWERS:
         raise Forbidden("只有社区和指挥中心可以查看通知送达情况。", code="role_not_allowed")
     get_report(viewer=viewer, report_id=report_id)  # 404 / 403 by the report's own scope

@@ -1,7 +1,8 @@
-"""What follows a report's transition: who is told, points, routing onward.
+"""What follows a report's transition: who is told, and points.
 
 Each effect takes (report, event, actor) and only adds rows and flushes: it runs inside the
 transition's transaction, so a notification or a ledger entry exists exactly when the change does.
+No effect moves a report; routing and followers are moves of the workflow itself.
 """
 from __future__ import annotations
 
@@ -47,6 +48,30 @@ def notify_reporter(*, report: Report, event: ReportEvent, actor: User | None) -
         data={"status": report.status, "action": event.action})
 
 
+def notify_own_reporter(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    """Only this report's rider: the news is about their report, not the one it followed."""
+    text = STATUS_TEXT.get(Status(report.status), report.status)
+    notifications.notify(
+        user_id=report.reporter_id, kind="status_changed", report_id=report.id,
+        title=f"您上报的{_category_name(report)}（#{report.id}）{text}", body=event.note or text,
+        data={"status": report.status, "action": event.action})
+
+
+def notify_reassigned(*, report: Report, event: ReportEvent, actor: User | None) -> None:
+    """The worker it now goes to is told, with the reason; so is the one it was taken from."""
+    notifications.notify(
+        user_id=report.assigned_to_id, kind="assigned", report_id=report.id,
+        title=f"改派给您的{_category_name(report)}待处理",
+        body=f"{report.address or '见地图位置'}；改派原因：{event.note or '无'}",
+        data={"lat": report.lat, "lon": report.lon, "reassigned": True})
+    previous = (event.data or {}).get("from_worker_id")
+    if previous and previous != report.assigned_to_id:
+        notifications.notify(
+            user_id=previous, kind="reassigned_away", report_id=report.id,
+            title=f"{_category_name(report)}（#{report.id}）已改派他人", body=event.note or "已改派",
+            data={"status": report.status, "to_worker_id": report.assigned_to_id})
+
+
 def notify_assignee(*, report: Report, event: ReportEvent, actor: User | None) -> None:
     distance = f"，距您约{round(report.distance_m)}米" if report.distance_m is not None else ""
     notifications.notify(
@@ -88,29 +113,10 @@ def penalize(*, report: Report, event: ReportEvent, actor: User | None) -> None:
     points.penalize_rejection(report=report, reason=(event.data or {}).get("reason", "invalid"))
 
 
-def route_again(*, report: Report, event: ReportEvent, actor: User | None) -> None:
-    """Back to `submitted`: find the next worker (never one who already let it go), or escalate."""
-    from app.dispatch.service import route_report
-
-    route_report(report=report)
-
-
-def close_followers(*, report: Report, event: ReportEvent, actor: User | None) -> None:
-    """Closing a hazard closes the duplicate reports that followed it; everyone is told."""
-    from app.reports.workflow import Action, transition
-
-    notify_reporter(report=report, event=event, actor=actor)
-    followers = db.session.scalars(select(Report.id).where(
-        Report.duplicate_of_id == report.id, Report.status == Status.SUBMITTED)).all()
-    for follower_id in followers:
-        transition(report_id=follower_id, action=Action.CLOSE_WITH_ORIGINAL, actor=None,
-                   note=f"随原上报 #{report.id} 办结")
-
-
 def call_back_integration(*, report: Report, event: ReportEvent, actor: User | None) -> None:
     """A report an integration filed: queue its signed status callback (回音) with the change."""
     callbacks.queue_status_change(report=report, event=event)
 
 
 ON_CONFIRMED = (notify_reporter, award_points)
-ON_REJECT = (notify_reporter, penalize)
+ON_REJECT = (notify_own_reporter, penalize)  # followers are told about their own reports

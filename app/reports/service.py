@@ -17,7 +17,8 @@ from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
 from app.common.pagination import Keyset, KeysetPage, keyset_page, rows_in_order
-from app.dispatch.service import nearest_candidate, route_report
+from app.dispatch.assignment import nearest_candidate
+from app.dispatch.policy import current_policy
 from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
@@ -199,7 +200,7 @@ def _look_around(*, reporter_id: int | None, fields: dict[str, Any], policy: Sub
         lookback = look_back(reporter_id=reporter_id, category=fields["category"], lat=lat, lon=lon,
                              now=clock.utcnow(), policy=policy.screening)
         candidate = None if lookback.original else nearest_candidate(  # a duplicate is not routed
-            lat=lat, lon=lon, community=_code_at(chain, Level.COMMUNITY))
+            lat=lat, lon=lon, community=_code_at(chain, Level.COMMUNITY), policy=current_policy())
         commit_keeping_loaded(db.session())
     return _Surroundings(chain=chain, lookback=lookback, candidate=candidate)
 
@@ -237,7 +238,7 @@ def _record_report(*, source: _Source, category: Category, fields: dict[str, Any
     workflow.record_submission(report=report, actor=source.rider,
                                note=f"{integration.name}转办" if integration else None)
     if original is None:
-        route_report(report=report, new=True, candidate=around.candidate)
+        workflow.route(report=report, new=True, candidate=around.candidate)
     elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
         points.award_for_confirmation(report=report)
     flags = with_photo_flags(report.flags, incoming.decoded(), lat=lat, lon=lon, now=now, policy=policy.screening)

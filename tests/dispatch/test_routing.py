@@ -9,6 +9,7 @@ from tests.factories import auth_headers, make_user
 from tests.images import jpeg_bytes
 from tests.mapdata import GRID_WEST, IN_WEST, OUTSIDE
 from tests.reports.conftest import act, phone_photo
+from tests.support.policy import use_policy
 
 
 def _point(i: int) -> tuple[float, float]:
@@ -17,7 +18,7 @@ def _point(i: int) -> tuple[float, float]:
 
 def test_concurrent_submissions_never_push_a_worker_over_the_cap(app, mapped, rider_headers, put_on_duty,
                                                                  monkeypatch):
-    monkeypatch.setitem(app.config, "WORKER_CASELOAD_CAP", 2)
+    use_policy(monkeypatch, app, caseload_cap=2)
     worker = make_user(app, Role.GRID_WORKER, area_code=mapped)
     put_on_duty(worker, IN_WEST)
     statuses: list[str] = []
@@ -48,8 +49,8 @@ def test_the_nearest_worker_going_off_duty_while_the_photo_decodes_is_passed_ove
     # The nearest worker is looked up while the photo decodes, before the write transaction; they
     # go off duty in between: the report goes to the next one, not to someone no longer on duty.
     from app.auth.models import User
+    from app.dispatch.presence import set_duty
     from app.extensions import db
-    from app.geo.presence import set_duty
     from app.photos import background
     from app.reports import service
 
@@ -80,7 +81,7 @@ def test_a_candidate_found_early_is_still_held_to_the_cap(app, submit, staff, mo
     from app.extensions import db
     from app.reports import service
 
-    monkeypatch.setitem(app.config, "WORKER_CASELOAD_CAP", 1)
+    use_policy(monkeypatch, app, caseload_cap=1)
     first = submit().get_json()
     assert first["assigned_to"]["id"] == staff["near"].id
     with app.app_context():
@@ -120,7 +121,7 @@ def test_a_point_outside_every_grid_goes_to_the_dispatchers(app, client, submit,
 
 
 def test_declined_by_everyone_it_goes_up(app, client, submit, staff, monkeypatch):
-    monkeypatch.setitem(app.config, "MAX_ASSIGN_ATTEMPTS", 3)
+    use_policy(monkeypatch, app, max_attempts=3)
     report = submit().get_json()
     first = act(client, app, staff["near"], report["id"], "decline", {"reason": "忙"}).get_json()
     assert first["assigned_to"]["id"] == staff["far"].id

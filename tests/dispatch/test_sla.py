@@ -40,7 +40,7 @@ def _phones_report_positions(put_on_duty, staff):
 
 def test_unaccepted_report_moves_on_then_goes_up(app, client, submit, staff, later, put_on_duty):
     report = submit().get_json()  # 飞线充电: accept within 15 minutes
-    assert _sweep(app) == "reassigned 0, escalated 0, overdue 0, closed 0"
+    assert _sweep(app) == "reassigned 0, escalated 0, overdue 0, closed 0, repaired 0"
     later(minutes=16)
     _phones_report_positions(put_on_duty, staff)
     assert _sweep(app).startswith("reassigned 1")
@@ -50,14 +50,14 @@ def test_unaccepted_report_moves_on_then_goes_up(app, client, submit, staff, lat
     _phones_report_positions(put_on_duty, staff)
     _sweep(app)
     assert _get(client, app, staff["dispatcher"], report["id"])["status"] == "escalated"
-    assert _sweep(app) == "reassigned 0, escalated 0, overdue 0, closed 0"
+    assert _sweep(app) == "reassigned 0, escalated 0, overdue 0, closed 0, repaired 0"
 
 
 def test_accepted_but_unresolved_past_deadline_is_escalated(app, client, submit, staff, later):
     report = submit().get_json()
     act(client, app, staff["near"], report["id"], "accept")
     later(hours=5)  # 飞线充电 must be handled within 4 hours
-    assert _sweep(app) == "reassigned 0, escalated 1, overdue 0, closed 0"
+    assert _sweep(app) == "reassigned 0, escalated 1, overdue 0, closed 0, repaired 0"
     assert _get(client, app, staff["dispatcher"], report["id"])["status"] == "escalated"
 
 
@@ -66,8 +66,8 @@ def test_late_department_is_flagged_once(app, client, submit, staff, later):
     act(client, app, staff["near"], report["id"], "escalate", {"reason": "需要部门"})
     act(client, app, staff["dispatcher"], report["id"], "dispatch", {"department_id": staff["department"].id})
     later(hours=5)
-    assert _sweep(app) == "reassigned 0, escalated 0, overdue 1, closed 0"
-    assert _sweep(app) == "reassigned 0, escalated 0, overdue 0, closed 0"
+    assert _sweep(app) == "reassigned 0, escalated 0, overdue 1, closed 0, repaired 0"
+    assert _sweep(app) == "reassigned 0, escalated 0, overdue 0, closed 0, repaired 0"
     inbox = client.get("/api/v1/notifications?after=0", headers=auth_headers(app, staff["department"]))
     assert [n["kind"] for n in inbox.get_json()["items"]] == ["dispatched", "deadline_missed"]
 
@@ -78,8 +78,8 @@ def test_resolved_and_not_evaluated_closes_after_seven_days(app, client, submit,
     act(client, app, staff["near"], report["id"], "resolve",
         data={"photo": [(io.BytesIO(jpeg_bytes(seed=3)), "after.jpg")]})
     later(days=6)
-    assert _sweep(app).endswith("closed 0")
+    assert _sweep(app).endswith("closed 0, repaired 0")
     later(days=8)
-    assert _sweep(app).endswith("closed 1")
+    assert _sweep(app).endswith("closed 1, repaired 0")
     closed = _get(client, app, rider, report["id"])
     assert closed["status"] == "closed" and closed["timeline"][-1]["action"] == "auto_close"

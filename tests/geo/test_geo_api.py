@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import Role
+from app.dispatch.models import WorkerPresence
 from app.extensions import db
 from app.geo.cli import areas_cli
 from app.geo.demo_map import build_demo_map, feature
-from app.geo.models import Area, AreaWorker, WorkerPresence
+from app.geo.models import Area, AreaWorker
 from tests.factories import auth_headers, make_user
 from tests.geo.conftest import GRID, LIZI, MANCHUN, MICRO, OTHER_GRID
 

@@ -7,9 +7,10 @@ import pytest
 from geopy.distance import geodesic
 
 from app.auth.models import Role
+from app.dispatch.models import WorkerPresence
 from app.extensions import db
 from app.geo.datums import from_wgs84, geometry_from_wgs84
-from app.geo.models import Area, WorkerPresence
+from app.geo.models import Area
 from tests.factories import auth_headers, make_user
 from tests.mapdata import COMMUNITY, DISTRICT, GRID_WEST, load_small_map, small_map
 

@@ -240,16 +240,22 @@ def test_workers_are_set_on_grids_only(app_ctx, people):
         service.set_area_workers(actor=people["admin"], code=MANCHUN, user_ids=[])
 
 
-def test_responsible_worker_prefers_the_micro_grid_then_the_grid(app_ctx, people):
+def test_responsible_worker_prefers_the_micro_grid_then_the_grid(app_ctx, people, monkeypatch):
+    from types import SimpleNamespace
+
+    from app.dispatch import assignment
+
     worker, worker2 = people["worker"], people["worker2"]
     chain = service.locate(lat=38.48, lon=106.22)
-    assert service.responsible_worker_for(chain) is None
+    report = SimpleNamespace(area_code=chain[0].code)
+    assert assignment.responsible_worker(report) is None
     service.set_area_workers(
         actor=people["admin"], code=chain[1].code, user_ids=[worker.id, worker2.id]
     )
-    assert service.responsible_worker_for(chain).id == min(worker.id, worker2.id)
+    assert assignment.responsible_worker(report).id == min(worker.id, worker2.id)
     busy = {min(worker.id, worker2.id): 3}
-    found = service.responsible_worker_for(chain, caseload_of=lambda ids: busy)
-    assert found.id == max(worker.id, worker2.id)
+    monkeypatch.setattr(assignment, "open_caseload", lambda ids: busy)
+    assert assignment.responsible_worker(report).id == max(worker.id, worker2.id)
+    monkeypatch.undo()
     service.set_area_workers(actor=people["admin"], code=chain[0].code, user_ids=[worker2.id])
-    assert service.responsible_worker_for(chain).id == worker2.id
+    assert assignment.responsible_worker(report).id == worker2.id

@@ -4,8 +4,8 @@ and resolves it with an after-photo; the rider rates the fix and sees the points
 With GRIDSNAP_SCREENSHOTS=DIR it also saves the screens as phone-*.png there."""
 from __future__ import annotations
 
+from app.dispatch.models import WorkerPresence
 from app.extensions import db
-from app.geo.models import WorkerPresence
 from app.reports.models import Report
 from tests.mapdata import IN_WEST
 from tests.phone.conftest import log_in, phone_jpeg, snap

@@ -88,8 +88,8 @@ def put_on_duty(app):
 
     def _on_duty(worker, at: tuple[float, float]) -> None:
         from app.auth.models import User
+        from app.dispatch.presence import set_duty
         from app.extensions import db
-        from app.geo.presence import set_duty
 
         with app.app_context():
             set_duty(worker=db.session.get(User, worker.id), on_duty=True, lat=at[0], lon=at[1])

@@ -229,16 +229,16 @@ def test_the_pool_needs_at_least_one_thread(threads):
 
 def _note_routing(monkeypatch, *, also: Callable[[], None] = lambda: None) -> threading.Event:
     """An event set when the submission routes its report (after calling `also`)."""
-    from app.reports import service
+    from app.reports import workflow
 
-    routed, real_route = threading.Event(), service.route_report
+    routed, real_route = threading.Event(), workflow.route
 
     def route_noting_it(**kwargs):  # type: ignore[no-untyped-def]
         also()
         routed.set()
         return real_route(**kwargs)
 
-    monkeypatch.setattr(service, "route_report", route_noting_it)
+    monkeypatch.setattr(workflow, "route", route_noting_it)
     return routed
 
 

@@ -1,8 +1,8 @@
-"""The nearest available grid worker to a point (docs/ARCHITECTURE.md, "Assignment", steps 2–3), fast and exact."""
+"""The nearest available grid worker to a point, fast and exact (docs/ARCHITECTURE.md, section 5, steps 2–3)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,16 +10,23 @@ from sqlalchemy import select, true
 
 from app.auth.models import Role, User, UserStatus
 from app.common import clock
+from app.dispatch.models import WorkerPresence
+from app.dispatch.policy import AssignmentPolicy, current_policy
 from app.extensions import db
 from app.geo.geometry import BBox
-from app.geo.models import WorkerPresence
-from app.geo.presence import setting
 from app.geo.proximity import Candidate, circle_bbox, nearest_by_scan, nearest_pruned
-from app.geo.service import CaseloadCounter, no_caseload
+
+# Open reports per worker id; ids missing from the answer hold none.
+CaseloadCounter = Callable[[Sequence[int]], Mapping[int, int]]
 
 # First search radius; each round that finds nobody widens it this many times.
 FIRST_RADIUS_M = 250.0
 GROWTH = 4.0
+
+
+def no_caseload(user_ids: Sequence[int]) -> Mapping[int, int]:
+    """A caseload counter for which everybody is free (searches that ignore the cap)."""
+    return {}
 
 
 def nearest_available_worker(
@@ -29,8 +36,7 @@ def nearest_available_worker(
     community: str,
     exclude: Collection[int] = (),
     caseload_of: CaseloadCounter = no_caseload,
-    caseload_cap: int | None = None,
-    fresh_minutes: int | None = None,
+    policy: AssignmentPolicy | None = None,
 ) -> tuple[User, float] | None:
     """The nearest on-duty, fresh, under-cap grid worker of a community, or None.
 
@@ -39,7 +45,7 @@ def nearest_available_worker(
     counts (a box corner may hold a worker farther than one just outside an edge). Writes
     nothing: the caller's transaction must still guard the cap against concurrent assignment.
     """
-    search = _Search(lat, lon, community, exclude, caseload_of, caseload_cap, fresh_minutes)
+    search = _Search(lat, lon, community, exclude, caseload_of, policy or current_policy())
     radius = FIRST_RADIUS_M
     while True:
         box = circle_bbox(lat, lon, radius)
@@ -59,11 +65,10 @@ def scan_nearest_available_worker(
     community: str,
     exclude: Collection[int] = (),
     caseload_of: CaseloadCounter = no_caseload,
-    caseload_cap: int | None = None,
-    fresh_minutes: int | None = None,
+    policy: AssignmentPolicy | None = None,
 ) -> tuple[User, float] | None:
     """The same answer by brute force: a geodesic to every available worker (the reference)."""
-    search = _Search(lat, lon, community, exclude, caseload_of, caseload_cap, fresh_minutes)
+    search = _Search(lat, lon, community, exclude, caseload_of, policy or current_policy())
     best = nearest_by_scan(lat, lon, search.available(None))
     return None if best is None else search.answer(best)
 
@@ -78,15 +83,13 @@ class _Search:
         community: str,
         exclude: Collection[int],
         caseload_of: CaseloadCounter,
-        caseload_cap: int | None,
-        fresh_minutes: int | None,
+        policy: AssignmentPolicy,
     ) -> None:
         self.lat, self.lon, self.community = lat, lon, community
         self.exclude = frozenset(exclude)
         self.caseload_of = caseload_of
-        self.cap = setting("WORKER_CASELOAD_CAP", caseload_cap)
-        minutes = setting("PRESENCE_FRESH_MINUTES", fresh_minutes)
-        self.cutoff: datetime = clock.utcnow() - timedelta(minutes=minutes)
+        self.cap = policy.caseload_cap
+        self.cutoff: datetime = freshness_cutoff(policy)
         self.caseloads: dict[int, int] = {}
 
     def available(self, box: BBox | None) -> list[Candidate]:
@@ -119,10 +122,15 @@ class _Search:
         return stmt
 
 
-def lock_if_still_available(worker_id: int, *, community: str, fresh_minutes: int | None = None) -> bool:
+def freshness_cutoff(policy: AssignmentPolicy) -> datetime:
+    """Positions sent before this instant no longer count."""
+    return clock.utcnow() - timedelta(minutes=policy.fresh_minutes)
+
+
+def lock_if_still_available(worker_id: int, *, community: str, policy: AssignmentPolicy) -> bool:
     """Lock the worker's presence row (FOR UPDATE on PostgreSQL) if they still pass the search's
     filters, the caseload aside: the re-check, under the lock, of a search made earlier."""
-    cutoff = clock.utcnow() - timedelta(minutes=setting("PRESENCE_FRESH_MINUTES", fresh_minutes))
+    cutoff = freshness_cutoff(policy)
     stmt = _available(select(WorkerPresence.user_id), community, cutoff).where(
         WorkerPresence.user_id == worker_id).with_for_update(of=WorkerPresence)
     return db.session.execute(stmt).first() is not None

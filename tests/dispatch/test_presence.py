@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 from geopy.distance import geodesic
 
 from app.auth.models import Role, User, UserStatus
+from app.dispatch import assignment, nearest, presence
+from app.dispatch.models import WorkerPresence
+from app.dispatch.policy import EXTENSION_KEY, AssignmentPolicy
 from app.errors import Conflict, Forbidden, Unprocessable
 from app.extensions import db
-from app.geo import nearest, presence, service
-from app.geo.models import WorkerPresence
+from app.geo import service
 from app.geo.proximity import Candidate, nearest_by_scan
 from tests.factories import make_community, make_user
 from tests.geo.conftest import LIZI, MANCHUN
@@ -93,7 +96,7 @@ def test_freshness_window_and_a_new_location_renews_it(app, app_ctx, communities
     clock["now"] = NOW + timedelta(minutes=15, seconds=1)
     assert nearest_id() is None
     assert not presence.get_presence(worker=me).fresh
-    assert nearest_id(fresh_minutes=30) == me.id
+    assert nearest_id(policy=AssignmentPolicy(fresh_minutes=30)) == me.id
     presence.record_location(worker=me, lat=38.482, lon=106.22, accuracy_m=5)
     found, distance = nearest.nearest_available_worker(*HERE, community=MANCHUN)
     assert found.id == me.id
@@ -102,6 +105,8 @@ def test_freshness_window_and_a_new_location_renews_it(app, app_ctx, communities
 
 def test_the_window_comes_from_config(app, app_ctx, communities, clock, monkeypatch):
     monkeypatch.setitem(app.config, "PRESENCE_FRESH_MINUTES", 5)
+    # Read once, when the app is built: as if it were built with this configuration.
+    monkeypatch.setitem(app.extensions, EXTENSION_KEY, AssignmentPolicy.from_config(app.config))
     me = worker(app)
     on_duty_at(me, 38.481, 106.22)
     clock["now"] = NOW + timedelta(minutes=6)
@@ -141,7 +146,7 @@ def test_caseload_cap_and_ties(app, app_ctx, communities, clock):
     assert nearest_id(caseload_of=lambda ids: {min(near.id, twin.id): 1}) == max(near.id, twin.id)
     full = {near.id: 10, twin.id: 12, far.id: 9}
     assert nearest_id(caseload_of=lambda ids: full) == far.id
-    assert nearest_id(caseload_of=lambda ids: full, caseload_cap=13) == near.id
+    assert nearest_id(caseload_of=lambda ids: full, policy=AssignmentPolicy(caseload_cap=13)) == near.id
     assert nearest_id(caseload_of=lambda ids: {**full, far.id: 10}) is None
 
 
@@ -256,6 +261,7 @@ def test_demo_workers_are_stationed_in_their_grids(app, app_ctx, demo_map, clock
     staff = [worker(app) for _ in range(3)]
     assert presence.station_demo_workers(workers=staff) == 3
     chain = service.locate(lat=38.48, lon=106.22)
-    assert service.responsible_worker_for(chain).id in {w.id for w in staff}
+    report = SimpleNamespace(area_code=chain[0].code)
+    assert assignment.responsible_worker(report).id in {w.id for w in staff}
     found, distance = nearest.nearest_available_worker(38.48, 106.22, community=MANCHUN)
     assert found.id in {w.id for w in staff} and distance < 1500

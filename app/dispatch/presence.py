@@ -1,4 +1,4 @@
-"""Grid workers on duty: their last position, and the nearest available one to a point."""
+"""Grid workers on duty: going on and off duty, and their last position (no track is kept)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import delete, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import Role, User
 from app.common import clock
+from app.dispatch.handover import hand_back_unaccepted
+from app.dispatch.models import WorkerPresence
+from app.dispatch.policy import AssignmentPolicy, current_policy
 from app.errors import Conflict, Forbidden, Unprocessable
 from app.extensions import db
 from app.geo.demo_map import worker_posts
-from app.geo.models import AreaWorker, WorkerPresence
-
-DEFAULT_FRESH_MINUTES = 15
-DEFAULT_CASELOAD_CAP = 10
+from app.geo.models import AreaWorker
 
 
 @dataclass(frozen=True)
@@ -42,9 +41,10 @@ def set_duty(
     lat: float | None = None,
     lon: float | None = None,
     accuracy_m: float | None = None,
-    fresh_minutes: int | None = None,
+    policy: AssignmentPolicy | None = None,
 ) -> Presence:
-    """Go on duty at a position, or off duty (which forgets the position)."""
+    """Go on duty at a position, or off duty: the position is forgotten, and what was assigned to the
+    worker but not accepted goes at once to the next nearest (docs/ARCHITECTURE.md, section 5)."""
     community_code = _require_grid_worker(worker)
     now = clock.utcnow()
     if on_duty and (lat is None or lon is None):
@@ -61,8 +61,10 @@ def set_duty(
         "updated_at": now,
     }
     _upsert_presence(values)
+    if not on_duty:
+        hand_back_unaccepted(worker_id=worker.id, note="网格员已下岗，改派")
     db.session.commit()
-    return _presence_of(values, fresh_minutes)
+    return _presence_of(values, policy)
 
 
 def record_location(
@@ -71,7 +73,7 @@ def record_location(
     lat: float,
     lon: float,
     accuracy_m: float | None = None,
-    fresh_minutes: int | None = None,
+    policy: AssignmentPolicy | None = None,
 ) -> Presence:
     """Replace an on-duty worker's last position (no track is kept)."""
     community_code = _require_grid_worker(worker)
@@ -95,17 +97,17 @@ def record_location(
         db.session.rollback()
         raise Conflict("你还没有上岗，上岗后才会上传位置。", code="off_duty")
     db.session.commit()
-    return _presence_of({"on_duty": True, **values}, fresh_minutes)
+    return _presence_of({"on_duty": True, **values}, policy)
 
 
-def get_presence(*, worker: User, fresh_minutes: int | None = None) -> Presence:
+def get_presence(*, worker: User, policy: AssignmentPolicy | None = None) -> Presence:
     """A grid worker's current duty and last position (off duty if never set)."""
     _require_grid_worker(worker)
     row = db.session.get(WorkerPresence, worker.id)
     if row is None:
-        return _presence_of({"on_duty": False}, fresh_minutes)
+        return _presence_of({"on_duty": False}, policy)
     columns = ("on_duty", "lat", "lon", "accuracy_m", "located_at")
-    return _presence_of({name: getattr(row, name) for name in columns}, fresh_minutes)
+    return _presence_of({name: getattr(row, name) for name in columns}, policy)
 
 
 def _require_grid_worker(worker: User) -> str:
@@ -127,13 +129,11 @@ def _upsert_presence(values: dict[str, Any]) -> None:
     db.session.execute(stmt.on_conflict_do_update(index_elements=["user_id"], set_=changes))
 
 
-def _presence_of(values: dict[str, Any], fresh_minutes: int | None) -> Presence:
+def _presence_of(values: dict[str, Any], policy: AssignmentPolicy | None) -> Presence:
     located_at = values.get("located_at")
     fresh_until = None
     if values["on_duty"] and located_at is not None:
-        fresh_until = located_at + timedelta(
-            minutes=setting("PRESENCE_FRESH_MINUTES", fresh_minutes)
-        )
+        fresh_until = located_at + timedelta(minutes=(policy or current_policy()).fresh_minutes)
     return Presence(
         on_duty=values["on_duty"],
         lat=values.get("lat"),
@@ -143,17 +143,6 @@ def _presence_of(values: dict[str, Any], fresh_minutes: int | None) -> Presence:
         fresh_until=fresh_until,
         fresh=fresh_until is not None and clock.utcnow() <= fresh_until,
     )
-
-
-def setting(name: str, given: int | None) -> int:
-    """A presence setting: the value given, else the app config, else the default."""
-    if given is not None:
-        return given
-    defaults = {
-        "PRESENCE_FRESH_MINUTES": DEFAULT_FRESH_MINUTES,
-        "WORKER_CASELOAD_CAP": DEFAULT_CASELOAD_CAP,
-    }
-    return int(current_app.config.get(name, defaults[name]))
 
 
 # --- demo ------------------------------------------------------------------------------------
