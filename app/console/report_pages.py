@@ -13,6 +13,9 @@ from app.common.uploads import upload_bytes
 from app.console.blueprint import blp
 from app.console.forms import FormResult, run_form
 from app.console.session import desk_page
+from app.dispatch import assignment
+from app.dispatch import service as dispatch_service
+from app.dispatch.schemas import ReassignSchema
 from app.geo import service as geo
 from app.geo.models import Level
 from app.notifications import channel_service
@@ -35,8 +38,10 @@ DISPATCH_HINTS = {"department_id": "请选择要派往的职能部门。",
                   "due_at": "请填写处置时限（日期和时间），须晚于现在；不填则按类别默认时限。"}
 REJECT_HINTS = {"reason": "请选择驳回原因。", "duplicate_of": "请填写原上报的编号（正整数）。",
                 "note": "说明最多 500 字。"}
+REASSIGN_HINTS = {"worker_id": "请选择一名网格员。", "reason": "请写明改派原因（最多 500 字），网格员会看到。"}
 RESOLVE_HINTS = {"note": "说明最多 500 字。", "photo": "请上传一张处置后的照片（JPEG、PNG、WebP 或 HEIC）。"}
-ACTION_FIELDS = {"not_a_department": "department_id", "due_in_past": "due_at",
+ACTION_FIELDS = {"not_a_department": "department_id", "not_an_eligible_worker": "worker_id",
+                 "already_assigned": "worker_id", "due_in_past": "due_at",
                  "invalid_duplicate_of": "duplicate_of", "photo_required": "photo",
                  "unsupported_media_type": "photo", "payload_too_large": "photo", "too_many_photos": "photo"}
 
@@ -92,10 +97,12 @@ def _report_page(me, report_id: int, *, forms: dict[str, FormResult], status: in
     shown = present_report(reports_service.get_report(viewer=me, report_id=report_id), viewer=me,
                            with_timeline=True)
     departments = auth.list_departments(actor=me) if "dispatch" in shown["actions"] else []
+    workers = (assignment.reassign_candidates(report=reports_service.get_report(viewer=me, report_id=report_id),
+                                              actor=me) if "reassign" in shown["actions"] else [])
     # Was the worker told? Who was reached, by which channel, and when (the desk's question).
     reach = (channel_service.deliveries_for_report(viewer=me, report_id=report_id)
              if me.role in channel_service.DELIVERY_VIEWERS else None)
-    return render_template("console/report.html", me=me, report=shown, reach=reach,
+    return render_template("console/report.html", me=me, report=shown, reach=reach, workers=workers,
                            departments=departments, forms=forms, form_for=lambda name: forms.get(name, FormResult()),
                            after_photos=[e["photo"] for e in shown["timeline"] if e["photo"]]), status
 
@@ -107,6 +114,15 @@ def dispatch(me, report_id):  # type: ignore[no-untyped-def]
     form = run_form(DispatchSchema(), request.form, lambda f: handling.dispatch(
         actor=me, report_id=report_id, **f), hints=DISPATCH_HINTS, code_fields=ACTION_FIELDS)
     return _after(me, report_id, "dispatch", form, "已派至职能部门。")
+
+
+@blp.post("/reports/<int:report_id>/reassign")
+@desk_page(Role.SECRETARY, Role.DISPATCHER)
+def reassign(me, report_id):  # type: ignore[no-untyped-def]
+    """派单 / 改派 to a named grid worker (the API's schema and use case)."""
+    form = run_form(ReassignSchema(), request.form, lambda f: dispatch_service.reassign(
+        actor=me, report_id=report_id, **f), hints=REASSIGN_HINTS, code_fields=ACTION_FIELDS)
+    return _after(me, report_id, "reassign", form, "已改派。")
 
 
 @blp.post("/reports/<int:report_id>/reject")

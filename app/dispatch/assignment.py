@@ -133,6 +133,19 @@ def reassign_target(*, report: Report, actor: User, worker_id: int) -> User:
     return worker
 
 
+def reassign_candidates(*, report: Report, actor: User) -> list[User]:
+    """The grid workers this actor may hand the report to, by name (the desk's choice list); the
+    same rule as reassign_target."""
+    stmt = (select(User).where(User.role == Role.GRID_WORKER, User.status == UserStatus.ACTIVE)
+            .order_by(User.name, User.id))
+    if actor.role == Role.SECRETARY:
+        stmt = stmt.where(User.area_code == report.community_code)
+    workers = [w for w in db.session.scalars(stmt) if w.area_code]
+    chains = geo.area_chains(codes={w.area_code for w in workers})
+    return [w for w in workers if actor.role == Role.SECRETARY
+            or any(area.code == actor.area_code for area in chains.get(w.area_code, []))]
+
+
 def is_active_worker(user: User | None) -> bool:
     """A grid worker whose account may act."""
     return user is not None and user.role == Role.GRID_WORKER and user.status == UserStatus.ACTIVE

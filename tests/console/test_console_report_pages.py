@@ -122,3 +122,28 @@ def test_the_desk_sees_who_was_told_by_which_channel_and_whether_they_saw_it(app
     assert name in reach and "应用内：已查看" in reach
     department_page = desk(DEPARTMENT).get(f"/console/reports/{_report_id(app, '满春园东门')}")
     assert 'id="reach"' not in department_page.get_data(as_text=True)  # the desk of command, not of departments
+
+
+def test_a_secretary_reassigns_to_a_named_grid_worker_with_a_reason(app, desk):
+    report_id = _report_id(app, "满春园西门")  # assigned, not yet accepted
+    with app.app_context():
+        holder = db.session.get(Report, report_id).assigned_to_id
+        other = db.session.scalars(select(User).where(User.role == Role.GRID_WORKER, User.id != holder,
+                                                      User.area_code == db.session.get(Report, report_id)
+                                                      .community_code)).first()
+        other_id, other_name = other.id, other.name
+    secretary = desk(SECRETARY)
+    path = f"/console/reports/{report_id}"
+    page = secretary.get(path).get_data(as_text=True)
+    assert 'id="reassign"' in page and other_name in page.split('id="reassign"', 1)[1]
+    refused = post_form(secretary, path + "/reassign", {"worker_id": str(other_id)}, token_from=path)
+    assert refused.status_code == 400 and 'id="f-reason-error">' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Report, report_id).assigned_to_id == holder  # nothing written
+    done = post_form(secretary, path + "/reassign", {"worker_id": str(other_id), "reason": "他负责这栋楼"},
+                     token_from=path)
+    assert done.status_code == 302
+    with app.app_context():
+        report = db.session.get(Report, report_id)
+        assert (report.status, report.assigned_to_id) == ("assigned", other_id)
+    assert "他负责这栋楼" in secretary.get(path).get_data(as_text=True)  # on the timeline
