@@ -6,4 +6,5 @@ from app.integrations.models import CallbackDelivery, Integration  # noqa: F401
 from app.notifications.models import Notification, PushDelivery, PushSubscription  # noqa: F401
 from app.points.models import LedgerEntry, PointsTotal  # noqa: F401
 from app.reports.models import IdempotencyRecord, Report, ReportEvent, ReportPhoto  # noqa: F401
+from app.stations.models import Station  # noqa: F401
 from app.stats.models import ReportMonthCount, ReportMonthDuration, ReportMonthReporter  # noqa: F401

@@ -251,6 +251,10 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                           other=only(ADMIN)),
     ("GET", "/api/v1/stats/workers"): Entry(only(SECRETARY, DISPATCHER, ADMIN),
                                             in_area("/api/v1/stats/workers"), other=only(ADMIN)),
+    # --- 红色驿站 -----------------------------------------------------------------------------------
+    ("POST", "/api/v1/stations"): Entry(STAFF_DESK, static("/api/v1/stations", json={
+        "name": "驿站", "lat": 38.48, "lon": 106.23, "hours": "全天", "services": ["饮水"]})),
+    ("GET", "/api/v1/stations"): Entry(USERS, static("/api/v1/stations", query={"lat": 38.48, "lon": 106.23})),
     # --- integrations (admin) and Open311 (by integration key, not by login) --------------------------
     ("POST", "/api/v1/integrations"): Entry(only(ADMIN), static("/api/v1/integrations", json={})),
     ("GET", "/api/v1/integrations"): Entry(only(ADMIN), static("/api/v1/integrations")),
