@@ -27,6 +27,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "app.stats.api:blp",
     "app.integrations.api:blp",
     "app.stations.api:blp",
+    "app.suggestions.api:blp",
 )
 # Plain Flask blueprints that serve pages and static files (not part of the OpenAPI document).
 PAGES: tuple[str, ...] = (

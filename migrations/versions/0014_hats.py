@@ -1,4 +1,4 @@
-"""the rider's other hats: 红色驿站 stations
+"""the rider's other hats: 红色驿站 stations, 社情民意 suggestions; ledger awards with a source
 
 Revision ID: 0014_hats
 Revises: 0011_topic
@@ -7,6 +7,10 @@ Create Date: 2026-12-06 22:40:00
 """
 import sqlalchemy as sa
 from alembic import op
+
+OLD_REASONS = ("'report_confirmed', 'urgent_bonus', 'first_reporter_bonus', 'confirmation', "
+               "'rejected_invalid', 'invalid_penalty', 'adjustment'")
+NEW_REASONS = OLD_REASONS + ", 'suggestion_adopted', 'policy_delivery'"
 
 # revision identifiers, used by Alembic.
 revision = '0014_hats'
@@ -36,8 +40,62 @@ def upgrade():
     with op.batch_alter_table('stations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stations_area_code'), ['area_code'], unique=False)
 
+    op.create_table('suggestions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rider_id', sa.Integer(), nullable=False),
+    sa.Column('area_code', sa.String(length=32), nullable=False),
+    sa.Column('content', sa.String(length=1000), nullable=False),
+    sa.Column('lat', sa.Float(), nullable=True),
+    sa.Column('lon', sa.Float(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reply', sa.String(length=1000), nullable=True),
+    sa.Column('adopted', sa.Boolean(), nullable=True),
+    sa.Column('replied_by_id', sa.Integer(), nullable=True),
+    sa.Column('replied_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN ('open', 'replied')", name=op.f('ck_suggestions_status')),
+    sa.CheckConstraint("status = 'open' OR (reply IS NOT NULL AND adopted IS NOT NULL "
+                       "AND replied_at IS NOT NULL)", name=op.f('ck_suggestions_replied_has_answer')),
+    sa.CheckConstraint('(lat IS NULL) = (lon IS NULL)', name=op.f('ck_suggestions_whole_place')),
+    sa.ForeignKeyConstraint(['area_code'], ['areas.code'], name=op.f('fk_suggestions_area_code_areas')),
+    sa.ForeignKeyConstraint(['replied_by_id'], ['users.id'], name=op.f('fk_suggestions_replied_by_id_users')),
+    sa.ForeignKeyConstraint(['rider_id'], ['users.id'], name=op.f('fk_suggestions_rider_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestions'))
+    )
+    with op.batch_alter_table('suggestions', schema=None) as batch_op:
+        batch_op.create_index('ix_suggestions_area_newest', ['area_code', 'id'], unique=False)
+        batch_op.create_index('ix_suggestions_rider_newest', ['rider_id', 'id'], unique=False)
+
+    with op.batch_alter_table('point_ledger', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('source', sa.String(length=40), nullable=True))
+        batch_op.create_unique_constraint('uq_point_ledger_source_award', ['source', 'rider_id', 'reason'])
+        batch_op.drop_constraint(op.f('ck_point_ledger_award_has_report'), type_='check')
+        batch_op.create_check_constraint(
+            op.f('ck_point_ledger_award_has_origin'),
+            "reason = 'adjustment' OR (report_id IS NULL) <> (source IS NULL)")
+        batch_op.drop_constraint(op.f('ck_point_ledger_reason'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_point_ledger_reason'), f"reason IN ({NEW_REASONS})")
+
 
 def downgrade():
+    # Awards with a source have no place in the old ledger: their points leave the totals with them
+    # (run `flask points rebuild` after a downgrade).
+    op.execute("DELETE FROM point_ledger WHERE source IS NOT NULL")
+    with op.batch_alter_table('point_ledger', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_point_ledger_reason'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_point_ledger_reason'), f"reason IN ({OLD_REASONS})")
+        batch_op.drop_constraint(op.f('ck_point_ledger_award_has_origin'), type_='check')
+        batch_op.create_check_constraint(op.f('ck_point_ledger_award_has_report'),
+                                         "reason = 'adjustment' OR report_id IS NOT NULL")
+        batch_op.drop_constraint('uq_point_ledger_source_award', type_='unique')
+        batch_op.drop_column('source')
+
+    with op.batch_alter_table('suggestions', schema=None) as batch_op:
+        batch_op.drop_index('ix_suggestions_rider_newest')
+        batch_op.drop_index('ix_suggestions_area_newest')
+    op.drop_table('suggestions')
+
     with op.batch_alter_table('stations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stations_area_code'))
     op.drop_table('stations')
