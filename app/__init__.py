@@ -28,6 +28,7 @@ BLUEPRINTS: tuple[str, ...] = (
     "app.integrations.api:blp",
     "app.stations.api:blp",
     "app.suggestions.api:blp",
+    "app.campaigns.api:blp",
 )
 # Plain Flask blueprints that serve pages and static files (not part of the OpenAPI document).
 PAGES: tuple[str, ...] = (

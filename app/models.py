@@ -1,5 +1,6 @@
 """Every domain's tables, imported in one place so that Alembic and the app see them all."""
 from app.auth.models import AuthSession, Invite, User  # noqa: F401
+from app.campaigns.models import Campaign, Delivery  # noqa: F401
 from app.categories.models import Category  # noqa: F401
 from app.geo.models import Area, AreaWorker, WorkerPresence  # noqa: F401
 from app.integrations.models import CallbackDelivery, Integration  # noqa: F401

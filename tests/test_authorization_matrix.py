@@ -185,6 +185,22 @@ def _suggestion(suffix: str, body: Any = None) -> Builder:
     return build
 
 
+def _campaign(suffix: str, body: Any = None) -> Builder:
+    """/campaigns/{id}{suffix} on a fresh running campaign of the relation's side."""
+    def build(ctx: Ctx, role: str, relation: str) -> Call:
+        from datetime import date
+
+        from app.auth.models import User as Account
+        from app.campaigns import service as campaigns
+        secretary = ctx.world.side(relation).people["secretary"]
+        with ctx.app.app_context():
+            campaign_id = campaigns.create_campaign(
+                secretary=db.session.get(Account, secretary.id), title="反诈宣传", body="不转账，不点链接",
+                starts_on=date(2020, 1, 1), ends_on=date(2099, 12, 31), points_per_delivery=1, daily_cap=5).id
+        return Call(f"/api/v1/campaigns/{campaign_id}{suffix}", json=body)
+    return build
+
+
 OPEN311 = "/open311/v2"
 NOBODY = frozenset()  # Open311 reads and posts answer to an integration key, never to a login
 
@@ -276,6 +292,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                                               other=only(ADMIN)),
     ("POST", "/api/v1/suggestions/<int:suggestion_id>/reply"): Entry(
         only(SECRETARY), _suggestion("/reply", {"reply": "谢谢建议", "adopted": False}), other=frozenset()),
+    # --- 送政策上门 -------------------------------------------------------------------------------
+    ("POST", "/api/v1/campaigns"): Entry(only(SECRETARY), static("/api/v1/campaigns", json={
+        "title": "反诈宣传", "body": "不转账，不点链接", "starts_on": "2020-01-01", "ends_on": "2099-12-31",
+        "points_per_delivery": 1, "daily_cap": 5})),
+    ("GET", "/api/v1/campaigns"): Entry(only(RIDER, SECRETARY, ADMIN), static("/api/v1/campaigns")),
+    ("GET", "/api/v1/campaigns/<int:campaign_id>"): Entry(STAFF_DESK, _campaign(""), other=only(ADMIN)),
+    ("POST", "/api/v1/campaigns/<int:campaign_id>/close"): Entry(only(SECRETARY), _campaign("/close"),
+                                                                 other=frozenset()),
+    ("POST", "/api/v1/campaigns/<int:campaign_id>/deliveries"): Entry(
+        only(RIDER), _campaign("/deliveries", {"count": 1, "lat": 38.48, "lon": 106.23}), other=frozenset()),
     # --- integrations (admin) and Open311 (by integration key, not by login) --------------------------
     ("POST", "/api/v1/integrations"): Entry(only(ADMIN), static("/api/v1/integrations", json={})),
     ("GET", "/api/v1/integrations"): Entry(only(ADMIN), static("/api/v1/integrations")),

@@ -184,6 +184,18 @@ def adoption_award(*, rider_id: int, suggestion_id: int) -> Award:
                  source=f"suggestion:{suggestion_id}")
 
 
+def credited_within_cap(*, count: int, daily_cap: int, credited_today: int) -> int:
+    """Leaflets of a new delivery that earn points: what is left of the rider's daily cap for the
+    campaign (the rest are still recorded, as coverage, for no points)."""
+    return max(0, min(count, daily_cap - credited_today))
+
+
+def delivery_award(*, rider_id: int, delivery_id: int, credited: int, points_per_delivery: int) -> Award:
+    """The award for one recorded delivery (once per delivery)."""
+    return Award(rider_id, None, Reason.POLICY_DELIVERY, credited * points_per_delivery,
+                 source=f"delivery:{delivery_id}")
+
+
 def reason_text(reason: str) -> Mapping[str, str]:
     """The reason of an entry, for a person: {zh, en}."""
     return REASON_TEXT.get(Reason(reason), {"zh": reason, "en": reason})
