@@ -298,6 +298,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
         "points_per_delivery": 1, "daily_cap": 5})),
     ("GET", "/api/v1/campaigns"): Entry(only(RIDER, SECRETARY, ADMIN), static("/api/v1/campaigns")),
     ("GET", "/api/v1/campaigns/<int:campaign_id>"): Entry(STAFF_DESK, _campaign(""), other=only(ADMIN)),
+    ("GET", "/api/v1/campaigns/<int:campaign_id>/export.csv"): Entry(STAFF_DESK, _campaign("/export.csv"),
+                                                                      other=only(ADMIN)),
     ("POST", "/api/v1/campaigns/<int:campaign_id>/close"): Entry(only(SECRETARY), _campaign("/close"),
                                                                  other=frozenset()),
     ("POST", "/api/v1/campaigns/<int:campaign_id>/deliveries"): Entry(

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
@@ -50,6 +51,19 @@ def list_campaigns(args: dict[str, int]):
 def campaign_summary(campaign_id: int):
     """A campaign with what it reached: deliveries, leaflets, riders, points, coverage by grid."""
     return service.campaign_summary(campaign_id=campaign_id, for_user=current_user)
+
+
+@blp.route("/<int:campaign_id>/export.csv", methods=["GET"])
+@roles_required(Role.SECRETARY, Role.ADMIN)
+@blp.doc(responses={"200": {"description": "CSV, UTF-8 with BOM",
+                            "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def export_deliveries(campaign_id: int):
+    """A campaign's deliveries as a CSV file for Excel."""
+    filename, body = service.deliveries_csv(campaign_id=campaign_id, for_user=current_user)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    })
 
 
 @blp.route("/<int:campaign_id>/close", methods=["POST"])

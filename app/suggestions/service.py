@@ -69,6 +69,5 @@ def reply_to_suggestion(*, secretary: User, suggestion_id: int, reply: str, adop
         user_id=suggestion.rider_id, kind="suggestion_replied",
         title="你的建议被采纳了" if adopted else "社区答复了你的建议",
         body=reply.strip()[:500], data={"suggestion_id": suggestion.id, "adopted": adopted})
-    db.session.commit()
-    db.session.refresh(suggestion)
+    db.session.commit()  # expires the suggestion: its reply is read back on first use
     return suggestion

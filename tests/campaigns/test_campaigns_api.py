@@ -177,3 +177,15 @@ def test_secretary_sees_what_a_campaign_reached(client, people):
     summary = client.get(f"/api/v1/campaigns/{campaign['id']}", headers=people["secretary"][1]).json
     assert (summary["deliveries"], summary["leaflets"], summary["riders"], summary["points"]) == (2, 4, 1, 8)
     assert summary["by_grid"] == [{"grid_code": None, "deliveries": 2, "leaflets": 4}]
+
+
+def test_secretary_downloads_the_deliveries_as_csv(client, people):
+    campaign = _campaign(client, people)
+    _deliver(client, people, campaign["id"], count=3, note="=HYPERLINK(1)")
+    response = client.get(f"/api/v1/campaigns/{campaign['id']}/export.csv", headers=people["secretary"][1])
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    lines = response.data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("编号,时间,骑手编号") and len(lines) == 2
+    assert lines[1].endswith(",3,3,6,,'=HYPERLINK(1)")
+    other = client.get(f"/api/v1/campaigns/{campaign['id']}/export.csv", headers=people["other_secretary"][1])
+    assert other.status_code == 404
