@@ -189,3 +189,18 @@ def test_secretary_downloads_the_deliveries_as_csv(client, people):
     assert lines[1].endswith(",3,3,6,,'=HYPERLINK(1)")
     other = client.get(f"/api/v1/campaigns/{campaign['id']}/export.csv", headers=people["other_secretary"][1])
     assert other.status_code == 404
+
+
+def test_stats_count_suggestions_and_deliveries_of_the_community(client, people):
+    campaign = _campaign(client, people)
+    _deliver(client, people, campaign["id"], count=3)
+    suggestion = client.post("/api/v1/suggestions", json={"content": "建议在小区门口加装路灯"},
+                             headers=people["rider"][1]).json
+    client.post(f"/api/v1/suggestions/{suggestion['id']}/reply", json={"reply": "采纳", "adopted": True},
+                headers=people["secretary"][1])
+    mine = client.get("/api/v1/stats", headers=people["secretary"][1]).json
+    assert mine["suggestions"] == {"received": 1, "adopted": 1}
+    assert mine["deliveries"] == [{"campaign_id": campaign["id"], "title": "居民医保缴费提醒",
+                                   "deliveries": 1, "leaflets": 3}]
+    theirs = client.get("/api/v1/stats", headers=people["other_secretary"][1]).json
+    assert theirs["suggestions"] == {"received": 0, "adopted": 0} and theirs["deliveries"] == []
