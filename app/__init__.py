@@ -27,6 +27,9 @@ BLUEPRINTS: tuple[str, ...] = (
     "app.points.api:blp",
     "app.stats.api:blp",
     "app.integrations.api:blp",
+    "app.stations.api:blp",
+    "app.suggestions.api:blp",
+    "app.campaigns.api:blp",
 )
 # Plain Flask blueprints that serve pages and static files (not part of the OpenAPI document).
 PAGES: tuple[str, ...] = (

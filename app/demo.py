@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.auth.models import Invite, Role, User, UserStatus
 from app.auth.passwords import hash_password
 from app.common import clock
+from app.demo_hats import seed_demo_hats
 from app.demo_reports import seed_demo_reports
 from app.dispatch.presence import station_demo_workers
 from app.extensions import db
@@ -45,6 +46,7 @@ def seed_demo() -> Iterator[str]:
     if db.session.scalar(select(User).where(User.phone == ADMIN_PHONE)) is not None:
         # A world seeded before the demo had reports gets them now.
         added = list(seed_demo_reports(password=DEMO_PASSWORD, community=MANCHUNYUAN))
+        added += list(_seed_hats())
         yield from added or ["demo data already loaded; nothing to do"]
         return
     result = load_demo_map()
@@ -64,3 +66,8 @@ def seed_demo() -> Iterator[str]:
     for phone, name, role, area_code, _ in DEMO_PEOPLE:
         yield f"  {role:<12} {phone}  {name}  {area_code or ''}"
     yield from seed_demo_reports(password=DEMO_PASSWORD, community=MANCHUNYUAN)
+    yield from _seed_hats()
+
+
+def _seed_hats() -> Iterator[str]:
+    return seed_demo_hats(community=MANCHUNYUAN, secretary_phone="13900000001", rider_phone="13900000101")

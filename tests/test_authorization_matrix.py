@@ -172,6 +172,35 @@ def _integration(ctx: Ctx, role: str, relation: str) -> Call:
     return Call(f"/api/v1/integrations/{integration_id}", json={"active": True})
 
 
+def _suggestion(suffix: str, body: Any = None) -> Builder:
+    """/suggestions/{id}{suffix} on a fresh suggestion of the relation's side's rider."""
+    def build(ctx: Ctx, role: str, relation: str) -> Call:
+        from app.auth.models import User as Account
+        from app.suggestions import service as suggestions
+        rider = ctx.world.side(relation).people["rider"]
+        with ctx.app.app_context():
+            suggestion_id = suggestions.submit_suggestion(rider=db.session.get(Account, rider.id),
+                                                          content="建议增加一处充电桩").id
+        return Call(f"/api/v1/suggestions/{suggestion_id}{suffix}", json=body)
+    return build
+
+
+def _campaign(suffix: str, body: Any = None) -> Builder:
+    """/campaigns/{id}{suffix} on a fresh running campaign of the relation's side."""
+    def build(ctx: Ctx, role: str, relation: str) -> Call:
+        from datetime import date
+
+        from app.auth.models import User as Account
+        from app.campaigns import service as campaigns
+        secretary = ctx.world.side(relation).people["secretary"]
+        with ctx.app.app_context():
+            campaign_id = campaigns.create_campaign(
+                secretary=db.session.get(Account, secretary.id), title="反诈宣传", body="不转账，不点链接",
+                starts_on=date(2020, 1, 1), ends_on=date(2099, 12, 31), points_per_delivery=1, daily_cap=5).id
+        return Call(f"/api/v1/campaigns/{campaign_id}{suffix}", json=body)
+    return build
+
+
 OPEN311 = "/open311/v2"
 NOBODY = frozenset()  # Open311 reads and posts answer to an integration key, never to a login
 
@@ -251,6 +280,30 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                           other=only(ADMIN)),
     ("GET", "/api/v1/stats/workers"): Entry(only(SECRETARY, DISPATCHER, ADMIN),
                                             in_area("/api/v1/stats/workers"), other=only(ADMIN)),
+    # --- 红色驿站 -----------------------------------------------------------------------------------
+    ("POST", "/api/v1/stations"): Entry(STAFF_DESK, static("/api/v1/stations", json={
+        "name": "驿站", "lat": 38.48, "lon": 106.23, "hours": "全天", "services": ["饮水"]})),
+    ("GET", "/api/v1/stations"): Entry(USERS, static("/api/v1/stations", query={"lat": 38.48, "lon": 106.23})),
+    # --- 社情民意 ---------------------------------------------------------------------------------
+    ("POST", "/api/v1/suggestions"): Entry(only(RIDER), static("/api/v1/suggestions",
+                                                               json={"content": "建议增加一处充电桩"})),
+    ("GET", "/api/v1/suggestions"): Entry(only(RIDER, SECRETARY, ADMIN), static("/api/v1/suggestions")),
+    ("GET", "/api/v1/suggestions/<int:suggestion_id>"): Entry(only(RIDER, SECRETARY, ADMIN), _suggestion(""),
+                                                              other=only(ADMIN)),
+    ("POST", "/api/v1/suggestions/<int:suggestion_id>/reply"): Entry(
+        only(SECRETARY), _suggestion("/reply", {"reply": "谢谢建议", "adopted": False}), other=frozenset()),
+    # --- 送政策上门 -------------------------------------------------------------------------------
+    ("POST", "/api/v1/campaigns"): Entry(only(SECRETARY), static("/api/v1/campaigns", json={
+        "title": "反诈宣传", "body": "不转账，不点链接", "starts_on": "2020-01-01", "ends_on": "2099-12-31",
+        "points_per_delivery": 1, "daily_cap": 5})),
+    ("GET", "/api/v1/campaigns"): Entry(only(RIDER, SECRETARY, ADMIN), static("/api/v1/campaigns")),
+    ("GET", "/api/v1/campaigns/<int:campaign_id>"): Entry(STAFF_DESK, _campaign(""), other=only(ADMIN)),
+    ("GET", "/api/v1/campaigns/<int:campaign_id>/export.csv"): Entry(STAFF_DESK, _campaign("/export.csv"),
+                                                                      other=only(ADMIN)),
+    ("POST", "/api/v1/campaigns/<int:campaign_id>/close"): Entry(only(SECRETARY), _campaign("/close"),
+                                                                 other=frozenset()),
+    ("POST", "/api/v1/campaigns/<int:campaign_id>/deliveries"): Entry(
+        only(RIDER), _campaign("/deliveries", {"count": 1, "lat": 38.48, "lon": 106.23}), other=frozenset()),
     # --- integrations (admin) and Open311 (by integration key, not by login) --------------------------
     ("POST", "/api/v1/integrations"): Entry(only(ADMIN), static("/api/v1/integrations", json={})),
     ("GET", "/api/v1/integrations"): Entry(only(ADMIN), static("/api/v1/integrations")),

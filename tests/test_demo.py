@@ -35,3 +35,18 @@ def _login(client, phone: str) -> dict[str, str]:
     response = client.post("/api/v1/auth/login", json={"phone": phone, "password": "Demo1234"})
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+
+def test_demo_has_the_other_hats_in_manchunyuan(app, client):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    assert "already loaded" in runner.invoke(args=["seed", "demo"]).output  # once, not twice
+    rider = _login(client, "13900000101")
+    near = client.get("/api/v1/stations?lat=38.48&lon=106.222", headers=rider).get_json()["items"]
+    assert len(near) == 2
+    campaigns = client.get("/api/v1/campaigns", headers=rider).get_json()["items"]
+    assert [c["title"] for c in campaigns] == ["居民医保缴费提醒"]
+    mine = client.get("/api/v1/suggestions", headers=rider).get_json()["items"]
+    assert len(mine) == 1 and mine[0]["status"] == "replied" and mine[0]["adopted"] is True
+    points = client.get("/api/v1/me/points", headers=rider).get_json()
+    assert any(entry["reason"] == "suggestion_adopted" for entry in points["entries"])

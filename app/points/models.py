@@ -21,7 +21,7 @@ from app.common.models import UTCDateTime
 from app.extensions import db
 
 REASONS_SQL = ("'report_confirmed', 'urgent_bonus', 'first_reporter_bonus', 'confirmation', "
-               "'rejected_invalid', 'invalid_penalty', 'adjustment'")
+               "'rejected_invalid', 'invalid_penalty', 'adjustment', 'suggestion_adopted', 'policy_delivery'")
 SCOPE_ALL = "*"  # scope_code of the everyone leaderboard
 
 
@@ -38,6 +38,8 @@ class LedgerEntry(db.Model):
     community_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
     street_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
     district_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))
+    # What earned an award that is not a report: "suggestion:12", "delivery:7".
+    source: Mapped[str | None] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(String(32), nullable=False)
     delta: Mapped[int] = mapped_column(Integer, nullable=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the system
@@ -47,8 +49,11 @@ class LedgerEntry(db.Model):
     __table_args__ = (
         # Exactly-once awards: a retried or raced award hits this and inserts nothing.
         UniqueConstraint("report_id", "rider_id", "reason", name="uq_point_ledger_award"),
+        UniqueConstraint("source", "rider_id", "reason", name="uq_point_ledger_source_award"),
         CheckConstraint(f"reason IN ({REASONS_SQL})", name="reason"),
-        CheckConstraint("reason = 'adjustment' OR report_id IS NOT NULL", name="award_has_report"),
+        # An award comes from a report or from another source, never both, never neither.
+        CheckConstraint("reason = 'adjustment' OR (report_id IS NULL) <> (source IS NULL)",
+                        name="award_has_origin"),
         CheckConstraint(
             "reason <> 'adjustment' OR (report_id IS NULL AND created_by_id IS NOT NULL "
             "AND delta <> 0 AND note IS NOT NULL)", name="adjustment_has_author_and_note"),

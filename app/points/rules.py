@@ -13,6 +13,7 @@ DAILY_CAP = 60  # positive award points per rider per China day; adjustments and
 INVALID_PENALTY = -5  # from the 3rd report rejected as invalid within 30 days, each one costs this
 INVALID_STRIKES = 3
 INVALID_WINDOW_DAYS = 30
+SUGGESTION_ADOPTED_POINTS = 10  # a 社情民意 suggestion the community took up (采纳); not capped: rare and judged
 MAX_ADJUSTMENT = 100  # a secretary's adjustment, either way
 ADJUSTMENT_REASON_LENGTH = (2, 200)
 
@@ -25,6 +26,8 @@ class Reason(StrEnum):
     REJECTED_INVALID = "rejected_invalid"
     INVALID_PENALTY = "invalid_penalty"
     ADJUSTMENT = "adjustment"
+    SUGGESTION_ADOPTED = "suggestion_adopted"
+    POLICY_DELIVERY = "policy_delivery"
 
 
 # Awards that count against the daily cap.
@@ -43,6 +46,8 @@ REASON_TEXT: Mapping[Reason, Mapping[str, str]] = {
     Reason.REJECTED_INVALID: {"zh": "上报无效", "en": "Report rejected as invalid"},
     Reason.INVALID_PENALTY: {"zh": "多次无效上报扣分", "en": "Penalty for repeated invalid reports"},
     Reason.ADJUSTMENT: {"zh": "社区调整", "en": "Adjustment by your community"},
+    Reason.SUGGESTION_ADOPTED: {"zh": "建议被采纳", "en": "Your suggestion was adopted"},
+    Reason.POLICY_DELIVERY: {"zh": "送政策上门", "en": "Policy leaflets delivered"},
 }
 CAP_NOTE = "已达每日积分上限 / daily cap reached"
 REPEAT_CONFIRMATION_NOTE = "同一隐患已确认过 / already credited for this hazard"
@@ -76,6 +81,8 @@ class Award:
     reason: Reason
     delta: int
     note: str | None = None
+    # What earned it when it is not a report ("suggestion:12", "delivery:7"): the key of exactly-once.
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,24 @@ def adjustment_award(*, rider_id: int, delta: int, reason: str) -> Award:
     if delta == 0 or abs(delta) > MAX_ADJUSTMENT:
         raise ValueError(f"分值须在 -{MAX_ADJUSTMENT} 到 {MAX_ADJUSTMENT} 之间，且不为0。")
     return Award(rider_id, None, Reason.ADJUSTMENT, delta, text)
+
+
+def adoption_award(*, rider_id: int, suggestion_id: int) -> Award:
+    """The award for a suggestion the community adopted (once per suggestion)."""
+    return Award(rider_id, None, Reason.SUGGESTION_ADOPTED, SUGGESTION_ADOPTED_POINTS,
+                 source=f"suggestion:{suggestion_id}")
+
+
+def credited_within_cap(*, count: int, daily_cap: int, credited_today: int) -> int:
+    """Leaflets of a new delivery that earn points: what is left of the rider's daily cap for the
+    campaign (the rest are still recorded, as coverage, for no points)."""
+    return max(0, min(count, daily_cap - credited_today))
+
+
+def delivery_award(*, rider_id: int, delivery_id: int, credited: int, points_per_delivery: int) -> Award:
+    """The award for one recorded delivery (once per delivery)."""
+    return Award(rider_id, None, Reason.POLICY_DELIVERY, credited * points_per_delivery,
+                 source=f"delivery:{delivery_id}")
 
 
 def reason_text(reason: str) -> Mapping[str, str]:

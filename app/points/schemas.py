@@ -40,6 +40,8 @@ class LedgerEntrySchema(Schema):
     reason_text = fields.Method("_reason_text")
     note = fields.String(allow_none=True)
     report_id = fields.Integer(allow_none=True)
+    source = fields.String(allow_none=True, metadata={
+        "description": "What earned it when not a report: suggestion:{id} or delivery:{id}"})
     community_code = fields.String(allow_none=True)
     created_by_id = fields.Integer(allow_none=True)
     at = fields.DateTime(attribute="created_at")

@@ -82,6 +82,20 @@ def penalize_rejection(*, report: Report, reason: str) -> list[LedgerEntry]:
     return recorded + (_write(penalty, reports={report.id: report}, at=now) if recorded else [])
 
 
+def award_once(*, award: Award) -> LedgerEntry | None:
+    """Write one award keyed by its source (a suggestion, a delivery), unless it is there already;
+    the new entry, or None for a repeat. Flushes, never commits."""
+    if award.source is None:
+        raise ValueError("award_once is for awards with a source; reports go through their workflow")
+    entries = _write([award], reports={}, at=clock.utcnow())
+    return entries[0] if entries else None
+
+
+def lock_rider(*, rider_id: int) -> None:
+    """Serialise this rider's point writes until the transaction ends (for a cap read then written)."""
+    _lock_riders({rider_id})
+
+
 # --- a use case of its own -------------------------------------------------------------------
 
 def adjust_points(*, actor: User, rider_id: int, delta: int, reason: str) -> LedgerEntry:
@@ -128,12 +142,14 @@ def _insert_once(award: Award, *, place: Place, at: datetime,
     """INSERT ... ON CONFLICT DO NOTHING on the award key: the entry, or None if it was there."""
     dialect = db.session.get_bind().dialect.name
     stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LedgerEntry).values(
-        rider_id=award.rider_id, report_id=award.report_id, reason=award.reason.value,
+        rider_id=award.rider_id, report_id=award.report_id, source=award.source,
+        reason=award.reason.value,
         delta=award.delta, note=award.note, created_by_id=created_by_id, created_at=at,
         community_code=place.community_code, street_code=place.street_code,
         district_code=place.district_code,
     )
-    stmt = stmt.on_conflict_do_nothing(index_elements=["report_id", "rider_id", "reason"])
+    key = "source" if award.source is not None else "report_id"
+    stmt = stmt.on_conflict_do_nothing(index_elements=[key, "rider_id", "reason"])
     return db.session.scalars(stmt.returning(LedgerEntry)).first()
 
 

@@ -111,8 +111,9 @@ def leaderboard_csv(*, actor: User, scope: str, area_code: str | None, period: s
     writer.writerow(CSV_HEADER)
     for row in board["rows"]:
         rider = row["rider"]
-        writer.writerow((row["rank"], rider["id"], _cell(rider["name"]), _cell(rider["platform"] or ""),
-                         row["points"], row["reports"], row["valid_reports"]))
+        writer.writerow((row["rank"], rider["id"], spreadsheet_safe(rider["name"]),
+                         spreadsheet_safe(rider["platform"] or ""), row["points"], row["reports"],
+                         row["valid_reports"]))
     area = board["area"].code if board["area"] is not None else "all"
     filename = f"leaderboard-{board['scope']}-{area}-{board['period']}-{board['period_start']}.csv"
     return filename, ("\ufeff" + out.getvalue()).encode("utf-8")
@@ -226,6 +227,7 @@ def _row(rank: int | None, total: PointsTotal | None, rider: Any, actor: User,
     }
 
 
-def _cell(text: str) -> str:
+def spreadsheet_safe(text: str) -> str:
+    """A cell's text that Excel shows as text, never runs as a formula."""
     # A name starting with = + - @ would run as a formula in Excel: quote it.
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

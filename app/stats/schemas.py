@@ -40,6 +40,18 @@ class StatsTopReporterSchema(Schema):
     valid_reports = fields.Integer(metadata={"description": "dispatched, resolved or closed"})
 
 
+class StatsSuggestionsSchema(Schema):
+    received = fields.Integer()
+    adopted = fields.Integer()
+
+
+class StatsCampaignDeliveriesSchema(Schema):
+    campaign_id = fields.Integer()
+    title = fields.String()
+    deliveries = fields.Integer()
+    leaflets = fields.Integer()
+
+
 class StatsSchema(Schema):
     area = fields.Nested(AreaSchema, allow_none=True)
     from_ = fields.Date(data_key="from", attribute="from")
@@ -51,6 +63,8 @@ class StatsSchema(Schema):
     median_minutes_to_accept = fields.Float(allow_none=True)
     median_minutes_to_resolve = fields.Float(allow_none=True)
     top_reporters = fields.List(fields.Nested(StatsTopReporterSchema))
+    suggestions = fields.Nested(StatsSuggestionsSchema)
+    deliveries = fields.List(fields.Nested(StatsCampaignDeliveriesSchema))
 
 
 class StatsWorkerSchema(Schema):

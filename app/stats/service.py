@@ -20,6 +20,7 @@ from app.points.periods import Period, china_date, china_midnight, period_start,
 from app.reports.models import OPEN_STATUSES, Report, ReportEvent, Status
 from app.reports.visibility import reports_visible_to
 from app.stats.aggregates import Parts, live_parts
+from app.stats.hats import other_hats
 from app.stats.measures import CONFIRMED  # noqa: F401  (stats code has read "valid" from here)
 from app.stats.models import SCOPE_ALL, ReportMonthCount, ReportMonthDuration, ReportMonthReporter
 
@@ -53,6 +54,7 @@ def report_stats(*, actor: User, area_code: str | None, date_from: date | None,
         "median_minutes_to_accept": _median_from_histogram(histogram, "accept"),
         "median_minutes_to_resolve": _median_from_histogram(histogram, "resolve"),
         "top_reporters": _top_reporters(parts),
+        **other_hats(area=area, first=first, last=last),
     }
 
 

@@ -1,0 +1,86 @@
+"""送政策上门 endpoints: secretaries run campaigns; riders of the community record deliveries."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from app.auth.models import Role
+from app.campaigns import service
+from app.campaigns.schemas import (
+    CampaignInSchema,
+    CampaignListArgsSchema,
+    CampaignPageSchema,
+    CampaignSchema,
+    CampaignSummarySchema,
+    DeliveryInSchema,
+    DeliverySchema,
+)
+from app.common.auth import roles_required
+from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
+from app.common.pagination import paginate
+
+blp = Blueprint("campaigns", __name__, url_prefix="/api/v1/campaigns",
+                description="送政策上门: policy leaflets riders hand out with their orders.")
+
+
+@blp.route("", methods=["POST"])
+@roles_required(Role.SECRETARY)
+@blp.arguments(CampaignInSchema)
+@blp.response(201, CampaignSchema)
+def create_campaign(form: dict[str, Any]):
+    """Start a campaign for your community (JSON; a leaflet file is not taken yet)."""
+    return service.create_campaign(secretary=current_user, **form)
+
+
+@blp.route("", methods=["GET"])
+@roles_required(Role.RIDER, Role.SECRETARY, Role.ADMIN)
+@blp.arguments(CampaignListArgsSchema, location="query")
+@blp.response(200, CampaignPageSchema)
+def list_campaigns(args: dict[str, int]):
+    """Running campaigns of your community (rider), all of it (secretary), all (admin)."""
+    return paginate(service.visible_campaigns(user=current_user), page=args["page"],
+                    per_page=args["per_page"])
+
+
+@blp.route("/<int:campaign_id>", methods=["GET"])
+@roles_required(Role.SECRETARY, Role.ADMIN)
+@blp.response(200, CampaignSummarySchema)
+def campaign_summary(campaign_id: int):
+    """A campaign with what it reached: deliveries, leaflets, riders, points, coverage by grid."""
+    return service.campaign_summary(campaign_id=campaign_id, for_user=current_user)
+
+
+@blp.route("/<int:campaign_id>/export.csv", methods=["GET"])
+@roles_required(Role.SECRETARY, Role.ADMIN)
+@blp.doc(responses={"200": {"description": "CSV, UTF-8 with BOM",
+                            "content": {"text/csv": {"schema": {"type": "string"}}}}})
+def export_deliveries(campaign_id: int):
+    """A campaign's deliveries as a CSV file for Excel."""
+    filename, body = service.deliveries_csv(campaign_id=campaign_id, for_user=current_user)
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="{filename}"',
+    })
+
+
+@blp.route("/<int:campaign_id>/close", methods=["POST"])
+@roles_required(Role.SECRETARY)
+@blp.response(200, CampaignSchema)
+def close_campaign(campaign_id: int):
+    """End a campaign of your community: no more deliveries are taken."""
+    return service.close_campaign(secretary=current_user, campaign_id=campaign_id)
+
+
+@blp.route("/<int:campaign_id>/deliveries", methods=["POST"])
+@roles_required(Role.RIDER)
+@blp.arguments(DeliveryInSchema)
+@blp.response(201, DeliverySchema)
+@blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
+def record_delivery(form: dict[str, Any], campaign_id: int):
+    """Record leaflets handed over (JSON; never the customer's name, phone or door number)."""
+    return service.record_delivery(rider=current_user, campaign_id=campaign_id, count=form["count"],
+                                   lat=form["lat"], lon=form["lon"], note=form["note"],
+                                   idempotency_key=idempotency_key())

@@ -1,0 +1,78 @@
+"""Tables of 送政策上门: a community's campaigns and the deliveries riders record for them."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.common.clock import utcnow
+from app.common.models import TimestampMixin, UTCDateTime
+from app.extensions import db
+
+TITLE_LENGTH = (2, 60)
+BODY_LENGTH = (2, 2000)
+NOTE_LENGTH = 200
+MAX_POINTS_PER_DELIVERY = 10
+MAX_DAILY_CAP = 100  # leaflets a rider is credited for per campaign and China day
+MAX_COUNT = 50  # leaflets in one delivery record
+
+
+class CampaignStatus(StrEnum):
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class Campaign(TimestampMixin, db.Model):
+    """A community's campaign: what riders hand out, when, and what each leaflet earns."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_LENGTH[1]), nullable=False)
+    body: Mapped[str] = mapped_column(String(BODY_LENGTH[1]), nullable=False)
+    starts_on: Mapped[date] = mapped_column(Date, nullable=False)  # China dates, both included
+    ends_on: Mapped[date] = mapped_column(Date, nullable=False)
+    points_per_delivery: Mapped[int] = mapped_column(Integer, nullable=False)
+    daily_cap: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=CampaignStatus.ACTIVE)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'closed')", name="status"),
+        CheckConstraint("starts_on <= ends_on", name="period"),
+        CheckConstraint(f"points_per_delivery BETWEEN 0 AND {MAX_POINTS_PER_DELIVERY}", name="points"),
+        CheckConstraint(f"daily_cap BETWEEN 1 AND {MAX_DAILY_CAP}", name="daily_cap"),
+    )
+
+
+class Delivery(db.Model):
+    """Leaflets a rider handed over at one place (never whom to: no name, phone or door number)."""
+
+    __tablename__ = "campaign_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), nullable=False)
+    rider_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Leaflets of this delivery within the rider's daily cap: those earn points.
+    credited: Mapped[int] = mapped_column(Integer, nullable=False)
+    points: Mapped[int] = mapped_column(Integer, nullable=False)
+    lat: Mapped[float] = mapped_column(Float, nullable=False)
+    lon: Mapped[float] = mapped_column(Float, nullable=False)
+    grid_code: Mapped[str | None] = mapped_column(ForeignKey("areas.code"))  # coverage by grid
+    note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
+    china_day: Mapped[date] = mapped_column(Date, nullable=False)  # the day the cap counts in
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+    __table_args__ = (
+        # A retried delivery (same key) is the same delivery: the database settles a race.
+        UniqueConstraint("rider_id", "idempotency_key", name="uq_campaign_deliveries_rider_key"),
+        CheckConstraint(f"count BETWEEN 1 AND {MAX_COUNT}", name="count"),
+        CheckConstraint("credited BETWEEN 0 AND count AND points >= 0", name="credited"),
+        Index("ix_campaign_deliveries_cap", "campaign_id", "rider_id", "china_day"),
+    )

@@ -1,0 +1,95 @@
+"""In and out shapes of 送政策上门 campaigns and deliveries."""
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from app.campaigns.models import (
+    BODY_LENGTH,
+    MAX_COUNT,
+    MAX_DAILY_CAP,
+    MAX_POINTS_PER_DELIVERY,
+    NOTE_LENGTH,
+    TITLE_LENGTH,
+)
+from app.common.pagination import PageArgsSchema, page_schema
+from app.geo.schemas import LAT, LON, PointInSchema
+
+
+class CampaignInSchema(Schema):
+    title = fields.String(required=True, validate=validate.Length(*TITLE_LENGTH))
+    body = fields.String(required=True, validate=validate.Length(*BODY_LENGTH))
+    starts_on = fields.Date(required=True, metadata={"description": "China date, included"})
+    ends_on = fields.Date(required=True, metadata={"description": "China date, included"})
+    points_per_delivery = fields.Integer(required=True, validate=validate.Range(0, MAX_POINTS_PER_DELIVERY),
+                                         metadata={"description": "Points per leaflet handed over"})
+    daily_cap = fields.Integer(required=True, validate=validate.Range(1, MAX_DAILY_CAP),
+                               metadata={"description": "Leaflets a rider is credited for per China day"})
+
+    @validates_schema
+    def _period(self, data, **_):  # type: ignore[no-untyped-def]
+        if data.get("starts_on") and data.get("ends_on") and data["starts_on"] > data["ends_on"]:
+            raise ValidationError("结束日期不能早于开始日期。", "ends_on")
+
+
+# What would identify the household: a mobile number, or a building/unit/room. Refused, not stored.
+_PERSONAL = re.compile(r"1[3-9]\d{9}|\d+\s*(号楼|栋|幢|单元|室|户)")
+
+
+class DeliveryInSchema(PointInSchema):
+    count = fields.Integer(required=True, validate=validate.Range(1, MAX_COUNT))
+    lat = LAT
+    lon = LON
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=NOTE_LENGTH),
+                         metadata={"description": "Never a customer's name, phone or door number"})
+
+    @validates("note")
+    def _no_household(self, value, **_):  # type: ignore[no-untyped-def]
+        if value and _PERSONAL.search(value):
+            raise ValidationError("备注里不要写居民的电话或门牌号。")
+
+
+class CampaignSchema(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    area_code = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    points_per_delivery = fields.Integer()
+    daily_cap = fields.Integer()
+    status = fields.String(metadata={"enum": ["active", "closed"]})
+    created_at = fields.DateTime()
+
+
+class DeliverySchema(Schema):
+    id = fields.Integer()
+    campaign_id = fields.Integer()
+    count = fields.Integer()
+    credited = fields.Integer(metadata={"description": "Leaflets within today's cap"})
+    points = fields.Integer()
+    lat = fields.Float()
+    lon = fields.Float()
+    grid_code = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class GridCoverageSchema(Schema):
+    grid_code = fields.String(allow_none=True)
+    deliveries = fields.Integer()
+    leaflets = fields.Integer()
+
+
+class CampaignSummarySchema(Schema):
+    campaign = fields.Nested(CampaignSchema)
+    deliveries = fields.Integer()
+    leaflets = fields.Integer()
+    riders = fields.Integer()
+    points = fields.Integer()
+    by_grid = fields.List(fields.Nested(GridCoverageSchema))
+
+
+CampaignPageSchema = page_schema(CampaignSchema, "CampaignPage")
+CampaignListArgsSchema = PageArgsSchema

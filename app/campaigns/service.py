@@ -1,0 +1,163 @@
+"""送政策上门 rules: a secretary runs campaigns for her community; its riders record deliveries, each
+earning points once, within a daily cap per rider that restarts at China midnight."""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.models import Role, User
+from app.campaigns.models import Campaign, CampaignStatus, Delivery
+from app.common import clock
+from app.errors import Conflict, Forbidden, NotFound
+from app.extensions import db
+from app.geo import service as geo
+from app.geo.models import Level
+from app.points import rules as point_rules
+from app.points import service as points
+from app.points.periods import china_date
+from app.points.standings import spreadsheet_safe
+
+CSV_HEADER = ("编号", "时间", "骑手编号", "骑手", "份数", "计分份数", "积分", "网格", "备注")
+
+
+def create_campaign(*, secretary: User, title: str, body: str, **terms: Any) -> Campaign:
+    """A secretary starts a campaign for her community (terms: its period, points and daily cap)."""
+    if secretary.area_code is None:
+        raise Forbidden("你的账号没有所属社区。", code="no_area")
+    campaign = Campaign(area_code=secretary.area_code, title=title.strip(), body=body.strip(),
+                        status=CampaignStatus.ACTIVE, created_by_id=secretary.id, **terms)
+    db.session.add(campaign)
+    db.session.commit()
+    return campaign
+
+
+def visible_campaigns(*, user: User) -> Select[tuple[Campaign]]:
+    """Campaigns a user may see, newest first: a rider's community's running ones, a secretary's
+    community's all, every one for an admin (to be paginated by the caller)."""
+    stmt = select(Campaign).order_by(Campaign.id.desc())
+    if user.role == Role.RIDER:
+        today = china_date(clock.utcnow())
+        return stmt.where(Campaign.area_code == user.area_code, Campaign.status == CampaignStatus.ACTIVE,
+                          Campaign.starts_on <= today, Campaign.ends_on >= today)
+    if user.role == Role.SECRETARY:
+        return stmt.where(Campaign.area_code == user.area_code)
+    if user.role == Role.ADMIN:
+        return stmt
+    raise Forbidden("你的角色不能查看送政策上门活动。", code="role_not_allowed")
+
+
+def get_campaign(*, campaign_id: int, for_user: User) -> Campaign:
+    """One campaign the user may see; NotFound otherwise."""
+    campaign = db.session.scalar(visible_campaigns(user=for_user).where(Campaign.id == campaign_id))
+    if campaign is None:
+        raise NotFound("找不到这个活动。", code="campaign_not_found")
+    return campaign
+
+
+def close_campaign(*, secretary: User, campaign_id: int) -> Campaign:
+    """The community's secretary ends a campaign: no more deliveries are taken."""
+    campaign = get_campaign(campaign_id=campaign_id, for_user=secretary)
+    if campaign.status != CampaignStatus.CLOSED:
+        campaign.status, campaign.closed_at = CampaignStatus.CLOSED, clock.utcnow()
+        db.session.commit()
+    return campaign
+
+
+def record_delivery(*, rider: User, campaign_id: int, count: int, lat: float, lon: float,
+                    note: str | None = None, idempotency_key: str | None = None) -> Delivery:
+    """A rider records leaflets handed over; points within the daily cap, once. A retry with the
+    same Idempotency-Key gives back the first delivery."""
+    campaign = get_campaign(campaign_id=campaign_id, for_user=rider)  # running, in their community
+    # One rider's deliveries in turn: the cap is read and written while nobody else writes it.
+    points.lock_rider(rider_id=rider.id)
+    earlier = _delivery_with_key(rider.id, idempotency_key)
+    if earlier is not None:
+        db.session.rollback()
+        return earlier
+    try:
+        delivery = _new_delivery(campaign, rider=rider, count=count, lat=lat, lon=lon, note=note,
+                                 idempotency_key=idempotency_key)
+        if delivery.points:
+            points.award_once(award=point_rules.delivery_award(
+                rider_id=rider.id, delivery_id=delivery.id, credited=delivery.credited,
+                points_per_delivery=campaign.points_per_delivery))
+        db.session.commit()
+    except IntegrityError:
+        # A retry raced us with the same key and won: its delivery is the answer.
+        db.session.rollback()
+        earlier = _delivery_with_key(rider.id, idempotency_key)
+        if earlier is None:
+            raise
+        return earlier
+    return delivery
+
+
+def campaign_summary(*, campaign_id: int, for_user: User) -> dict[str, Any]:
+    """What a campaign reached: deliveries, leaflets, riders, points, and coverage by grid."""
+    if for_user.role not in (Role.SECRETARY, Role.ADMIN):
+        raise Forbidden("只有社区书记能查看活动统计。", code="role_not_allowed")
+    campaign = get_campaign(campaign_id=campaign_id, for_user=for_user)
+    mine = Delivery.campaign_id == campaign.id
+    totals = db.session.execute(select(
+        func.count(Delivery.id), func.coalesce(func.sum(Delivery.count), 0),
+        func.count(func.distinct(Delivery.rider_id)), func.coalesce(func.sum(Delivery.points), 0),
+    ).where(mine)).one()
+    by_grid = db.session.execute(
+        select(Delivery.grid_code, func.count(Delivery.id), func.sum(Delivery.count))
+        .where(mine).group_by(Delivery.grid_code).order_by(func.sum(Delivery.count).desc())).all()
+    return {"campaign": campaign, "deliveries": totals[0], "leaflets": int(totals[1]), "riders": totals[2],
+            "points": int(totals[3]),
+            "by_grid": [{"grid_code": grid, "deliveries": n, "leaflets": int(leaflets)}
+                        for grid, n, leaflets in by_grid]}
+
+
+def deliveries_csv(*, campaign_id: int, for_user: User) -> tuple[str, bytes]:
+    """A campaign's deliveries as a CSV file Excel opens with Chinese intact: name, bytes."""
+    summary = campaign_summary(campaign_id=campaign_id, for_user=for_user)  # checks who may see it
+    rows = db.session.execute(
+        select(Delivery, User.name).join(User, User.id == Delivery.rider_id)
+        .where(Delivery.campaign_id == campaign_id).order_by(Delivery.id)).all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_HEADER)
+    for delivery, rider_name in rows:
+        writer.writerow((delivery.id, clock.china_time(delivery.created_at).strftime("%Y-%m-%d %H:%M"),
+                         delivery.rider_id, spreadsheet_safe(rider_name), delivery.count, delivery.credited,
+                         delivery.points, delivery.grid_code or "", spreadsheet_safe(delivery.note or "")))
+    return f"campaign-{summary['campaign'].id}-deliveries.csv", ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _new_delivery(campaign: Campaign, *, rider: User, count: int, lat: float, lon: float,
+                  note: str | None, idempotency_key: str | None) -> Delivery:
+    """Insert a delivery with its credited leaflets and points (flush only)."""
+    if campaign.status != CampaignStatus.ACTIVE:
+        raise Conflict("这个活动已结束。", code="campaign_closed")
+    now = clock.utcnow()
+    today = china_date(now)
+    credited_today = db.session.scalar(select(func.coalesce(func.sum(Delivery.credited), 0)).where(
+        Delivery.campaign_id == campaign.id, Delivery.rider_id == rider.id, Delivery.china_day == today))
+    credited = point_rules.credited_within_cap(count=count, daily_cap=campaign.daily_cap,
+                                               credited_today=int(credited_today or 0))
+    delivery = Delivery(campaign_id=campaign.id, rider_id=rider.id, count=count, credited=credited,
+                        points=credited * campaign.points_per_delivery, lat=lat, lon=lon,
+                        grid_code=_grid_at(lat, lon), note=note.strip() if note else None, china_day=today,
+                        idempotency_key=idempotency_key, created_at=now)
+    db.session.add(delivery)
+    db.session.flush()
+    return delivery
+
+
+def _grid_at(lat: float, lon: float) -> str | None:
+    """The grid the point lies in, for coverage; None outside the map's grids."""
+    return next((area.code for area in geo.locate(lat=lat, lon=lon) if area.level == Level.GRID), None)
+
+
+def _delivery_with_key(rider_id: int, key: str | None) -> Delivery | None:
+    if key is None:
+        return None
+    return db.session.scalar(select(Delivery).where(Delivery.rider_id == rider_id,
+                                                    Delivery.idempotency_key == key))

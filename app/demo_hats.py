@@ -1,0 +1,45 @@
+"""The demo's other hats for 满春园社区: two 红色驿站, a running 送政策上门 campaign, an adopted suggestion."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.campaigns import service as campaigns
+from app.common import clock
+from app.extensions import db
+from app.points.periods import china_date
+from app.stations import service as stations
+from app.stations.models import Station
+from app.suggestions import service as suggestions
+
+# (name, lat, lon, hours, services)
+DEMO_STATIONS = (
+    ("满春园社区党群服务中心红色驿站", 38.4805, 106.2210, "08:00-22:00", ["饮水", "充电", "热饭", "休息", "卫生间"]),
+    ("福州街快递小哥爱心驿站", 38.4782, 106.2246, "全天", ["饮水", "充电", "休息", "电动车充电"]),
+)
+BIKE_LANE = "福州街自行车道上划了机动车停车位，骑车只能走机动车道，很危险，建议取消这段车位。"
+
+
+def seed_demo_hats(*, community: str, secretary_phone: str, rider_phone: str) -> Iterator[str]:
+    """Stations, a campaign and a replied suggestion in the community, unless they are there already."""
+    if db.session.scalar(select(Station.id).where(Station.area_code == community).limit(1)) is not None:
+        return
+    secretary = db.session.scalar(select(User).where(User.phone == secretary_phone))
+    rider = db.session.scalar(select(User).where(User.phone == rider_phone))
+    if secretary is None or rider is None:
+        return
+    for name, lat, lon, hours, services in DEMO_STATIONS:
+        stations.create_station(actor=secretary, name=name, lat=lat, lon=lon, hours=hours, services=services)
+    today = china_date(clock.utcnow())
+    campaigns.create_campaign(
+        secretary=secretary, title="居民医保缴费提醒",
+        body="2027年度城乡居民医疗保险集中缴费进行中，请提醒居民在12月31日前通过“我的宁夏”或银行缴费。",
+        starts_on=today - timedelta(days=7), ends_on=today + timedelta(days=60),
+        points_per_delivery=1, daily_cap=20)
+    suggestion = suggestions.submit_suggestion(rider=rider, content=BIKE_LANE, lat=38.4790, lon=106.2240)
+    suggestions.reply_to_suggestion(secretary=secretary, suggestion_id=suggestion.id, adopted=True,
+                                    reply="已采纳：已协调交警取消福州街自行车道上的停车位，谢谢你！")
+    yield "满春园社区: 2 个红色驿站, 送政策上门活动「居民医保缴费提醒」, 1 条已采纳的社情民意"

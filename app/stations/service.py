@@ -1,0 +1,62 @@
+"""红色驿站 rules: secretaries keep their community's stations; anyone signed in finds the nearest."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.auth.models import Role, User
+from app.errors import Forbidden, ValidationFailed
+from app.extensions import db
+from app.geo import service as geo
+from app.geo.models import Level
+from app.geo.proximity import geodesic_m
+from app.stations.models import Station
+
+
+@dataclass(frozen=True)
+class NearStation:
+    """A station and how far it is from the asked point."""
+
+    station: Station
+    distance_m: float
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.station, name)
+
+
+def create_station(*, actor: User, name: str, lat: float, lon: float, hours: str,
+                   services: list[str], area_code: str | None = None) -> Station:
+    """A secretary adds a station to her community (an admin to any community)."""
+    community = _community_for(actor, area_code)
+    station = Station(area_code=community, name=name.strip(), lat=lat, lon=lon, hours=hours.strip(),
+                      services=list(dict.fromkeys(services)), created_by_id=actor.id)
+    db.session.add(station)
+    db.session.commit()
+    return station
+
+
+def nearest_stations(*, lat: float, lon: float, limit: int) -> list[NearStation]:
+    """Stations nearest first, with their distance from (lat, lon) in metres."""
+    # A city keeps tens of stations, not thousands: measuring each is cheaper than an index.
+    near = [NearStation(station, round(geodesic_m(lat, lon, station.lat, station.lon), 1))
+            for station in db.session.scalars(select(Station))]
+    near.sort(key=lambda item: (item.distance_m, item.station.id))
+    return near[:limit]
+
+
+def _community_for(actor: User, area_code: str | None) -> str:
+    """The community a new station belongs to: a secretary's own; an admin names one."""
+    if actor.role == Role.SECRETARY:
+        if area_code is not None and area_code != actor.area_code:
+            raise Forbidden("只能为自己的社区添加驿站。", code="outside_your_area")
+        if actor.area_code is None:
+            raise Forbidden("你的账号没有所属社区。", code="no_area")
+        return actor.area_code
+    if area_code is None:
+        raise ValidationFailed("请指定驿站所在的社区。", code="area_required",
+                               details={"area_code": ["必填。"]})
+    if geo.get_area(code=area_code).level != Level.COMMUNITY:
+        raise ValidationFailed("驿站须属于一个社区。", code="not_a_community",
+                               details={"area_code": ["须为社区编码。"]})
+    return area_code
