@@ -56,10 +56,12 @@ def test_an_access_token_about_to_expire_is_refreshed_first(phone, app, world):
     with app.app_context():  # the same login, but its access token has 60 s left
         short = create_access_token(identity=claims["sub"], expires_delta=timedelta(seconds=60),
                                     additional_claims={"sid": claims["sid"], "role": claims["role"]})
-    page.evaluate("token => { const s = JSON.parse(localStorage.getItem('gridsnap.session'));"
-                  " s.access_token = token; localStorage.setItem('gridsnap.session', JSON.stringify(s)); }", short)
-
+    # Listen before the token is swapped in: a background call (the stream, the outbox) may be the
+    # first to notice it is about to expire.
     with page.expect_request("**/api/v1/auth/refresh") as refresh:
+        page.evaluate("token => { const s = JSON.parse(localStorage.getItem('gridsnap.session'));"
+                      " s.access_token = token; localStorage.setItem('gridsnap.session', JSON.stringify(s)); }",
+                      short)
         page.get_by_role("link", name="积分").tap()
     assert refresh.value.headers["authorization"] == f"Bearer {session['refresh_token']}"
     page.wait_for_selector("#balance")  # the screen loaded with the new token
