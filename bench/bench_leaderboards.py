@@ -38,6 +38,7 @@ from app.points.periods import Period, china_midnight, period_end, period_start 
 from app.points.rules import REPORT_REASONS, VALID_REASONS  # noqa: E402
 from app.points.totals import rebuild_totals  # noqa: E402
 from app.reports.models import Report  # noqa: E402
+from bench.bulk_load import loader_for, settle  # noqa: E402
 from config import Config  # noqa: E402
 
 DISTRICTS = ("640202", "640205")
@@ -95,7 +96,7 @@ def _arguments() -> argparse.Namespace:
 def _fill(args: argparse.Namespace, dialect: str) -> dict[str, Any]:
     rng = random.Random(args.seed)
     now = datetime.now(timezone.utc)
-    load = _copy_rows if dialect == "postgresql" else _executemany_rows
+    load = loader_for(dialect)
     started = time.perf_counter()
     areas = _areas()
     load("areas", ("code", "name", "level", "parent_code", "created_at", "updated_at"),
@@ -118,7 +119,7 @@ def _fill(args: argparse.Namespace, dialect: str) -> dict[str, Any]:
     rows = rebuild_totals()
     print(f"   filled in {filled:.1f} s; rebuild_totals: {rows:,} totals rows in "
           f"{time.perf_counter() - started:.1f} s")
-    _analyze()
+    settle()
     admin = db.session.scalar(select(User).where(User.phone == ADMIN_PHONE))
     return {"admin": admin, "areas": areas, "now": now, "rider": rider_ids[0]}
 
@@ -206,36 +207,10 @@ def _next_id(table: str) -> int:
     return (db.session.execute(db.text(f"SELECT max(id) FROM {table}")).scalar() or 0) + 1
 
 
-def _executemany_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """SQLite: one executemany per chunk; datetimes as UTCDateTime stores them (naive UTC text)."""
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-        return value
-
-    connection = db.session.connection().connection.driver_connection
-    marks = ", ".join("?" for _ in columns)
-    connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                           [tuple(plain(v) for v in row) for row in rows])
 
 
-def _copy_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """PostgreSQL: COPY ... FROM STDIN."""
-    cursor = db.session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
-def _analyze() -> None:
-    """Settle the bulk load as autovacuum would (statistics; on PostgreSQL also the visibility map),
-    so that a background vacuum does not run during the timings."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE")
-    else:
-        db.session.execute(db.text("ANALYZE"))
-        db.session.commit()
 
 
 # --- timing ----------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from app.auth.models import User  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.points.periods import china_date  # noqa: E402
 from app.stats.aggregates import rebuild_totals  # noqa: E402
+from bench.bulk_load import loader_for, settle  # noqa: E402
 from config import Config  # noqa: E402
 from tests.support.databases import scratch_database  # noqa: E402
 from tests.support.servers import gunicorn  # noqa: E402
@@ -118,7 +119,7 @@ def _arguments() -> argparse.Namespace:
 def _fill(args: argparse.Namespace, dialect: str) -> dict[str, Any]:
     rng = random.Random(args.seed)
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    load = _copy_rows if dialect == "postgresql" else _executemany_rows
+    load = loader_for(dialect)
     started = time.perf_counter()
     communities = _load_areas(load, now)
     people = _load_people(load, rng, communities, args.riders, now)
@@ -139,7 +140,7 @@ def _fill(args: argparse.Namespace, dialect: str) -> dict[str, Any]:
     rows = rebuild_totals()
     print(f"   filled in {filled:.0f} s; rebuild_totals: {rows:,} monthly totals rows in "
           f"{time.perf_counter() - started:.1f} s")
-    _analyze()
+    settle()
     return {**people, "now": now, "communities": communities}
 
 
@@ -216,35 +217,10 @@ def _report_row(rng: random.Random, report_id: int, reporter: int, status: str, 
             community, DISTRICT, worker, department, "[]", 1, 1, accepted, resolved, at, resolved or at)
 
 
-def _executemany_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """SQLite: one executemany per chunk; datetimes as UTCDateTime stores them (naive UTC text)."""
-    def plain(value: Any) -> Any:
-        if isinstance(value, datetime):
-            return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
-        return value
-
-    connection = db.session.connection().connection.driver_connection
-    marks = ", ".join("?" for _ in columns)
-    connection.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                           [tuple(plain(v) for v in row) for row in rows])
 
 
-def _copy_rows(table: str, columns: Sequence[str], rows: list[tuple]) -> None:
-    """PostgreSQL: COPY ... FROM STDIN."""
-    cursor = db.session.connection().connection.driver_connection.cursor()
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
-def _analyze() -> None:
-    """Settle the bulk load as autovacuum would, so that no background vacuum runs during timings."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE")
-    else:
-        db.session.execute(db.text("ANALYZE"))
-        db.session.commit()
 
 
 def _tokens(app: Any, world: dict[str, Any]) -> dict[str, dict[str, str]]:
