@@ -8,8 +8,10 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import LoopbackServer
 
 
 @dataclass
@@ -20,7 +22,7 @@ class Delivery:
     status: int
 
 
-class CallbackReceiver:
+class CallbackReceiver(LoopbackServer):
     """http.server on 127.0.0.1:0 in a thread. Bad signatures get 401; scripted statuses come next;
     then 200. `events` holds each accepted event once (a receiver de-duplicates by event id)."""
 
@@ -30,21 +32,11 @@ class CallbackReceiver:
         self.events: dict[str, dict[str, Any]] = {}
         self.script: deque[int] = deque()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        super().__init__()
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_port}/gridsnap/callback"
-
-    def __enter__(self) -> CallbackReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        return f"{self.origin}/gridsnap/callback"
 
     def _receive(self, headers: Any, body: bytes) -> int:
         expected = "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()

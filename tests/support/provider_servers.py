@@ -16,9 +16,11 @@ import uuid
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, quote_plus, urlsplit
+
+from tests.support.loopback import LoopbackServer
 
 
 @dataclass
@@ -31,29 +33,18 @@ class Call:
     problem: str = ""
 
 
-class _LoopbackServer:
+class _ProviderServer(LoopbackServer):
     """http.server on 127.0.0.1:0 in a thread; subclasses answer each request."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self._script: deque[Any] = deque()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> Any:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        super().__init__()
 
     @property
     def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.origin
 
     def answer(self, *answers: Any) -> None:
         """The next calls get these answers, in order (then the normal success)."""
@@ -103,7 +94,7 @@ def aliyun_encode(text: str) -> str:
     return quote_plus(text, safe="").replace("+", "%20").replace("*", "%2A").replace("%7E", "~")
 
 
-class AliyunSmsServer(_LoopbackServer):
+class AliyunSmsServer(_ProviderServer):
     """Dysmsapi SendSms: checks the common parameters, the nonce, the time and the HMAC-SHA1 signature."""
 
     def __init__(self, *, access_key_id: str, access_key_secret: str) -> None:
@@ -159,7 +150,7 @@ class AliyunSmsServer(_LoopbackServer):
 
 # --- Tencent Cloud SMS ---------------------------------------------------------------------------
 
-class TencentSmsServer(_LoopbackServer):
+class TencentSmsServer(_ProviderServer):
     """SendSms 2021-01-11: rebuilds the TC3-HMAC-SHA256 signature from the headers it received."""
 
     def __init__(self, *, secret_id: str, secret_key: str) -> None:
@@ -226,7 +217,7 @@ class TencentSmsServer(_LoopbackServer):
 
 # --- WeChat Official Account ---------------------------------------------------------------------
 
-class WechatServer(_LoopbackServer):
+class WechatServer(_ProviderServer):
     """/cgi-bin/token, /cgi-bin/message/template/send and /sns/oauth2/access_token, as WeChat answers them."""
 
     def __init__(self, *, app_id: str, app_secret: str, expires_in: int = 7200) -> None:

@@ -7,13 +7,15 @@ import os
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import http_ece
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
+
+from tests.support.loopback import LoopbackServer
 
 
 def b64url(raw: bytes) -> str:
@@ -59,7 +61,7 @@ class Subscriber:
         return json.loads(plain)
 
 
-class PushServer:
+class PushServer(LoopbackServer):
     """http.server on 127.0.0.1:0 in a thread; per-path scripted statuses, 201 when none is left."""
 
     def __init__(self) -> None:
@@ -67,32 +69,11 @@ class PushServer:
         self.connections = 0  # TCP connections accepted, whether or not a request followed
         self._scripts: dict[str, deque[int]] = {}
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> PushServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: Any) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
-
-    @property
-    def origin(self) -> str:
-        """http://127.0.0.1:PORT, as an allow-list entry names this push service."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    @property
-    def port(self) -> int:
-        return self._httpd.server_address[1]
+        super().__init__()
 
     def subscriber(self, name: str) -> Subscriber:
         """A new browser subscribed at /push/<name> on this server."""
-        host, port = self._httpd.server_address[:2]
-        return Subscriber(endpoint=f"http://{host}:{port}/push/{name}")
+        return Subscriber(endpoint=f"{self.origin}/push/{name}")
 
     def answer(self, subscriber: Subscriber, *statuses: int) -> None:
         """The next requests to this subscriber's endpoint get these statuses, in order."""
