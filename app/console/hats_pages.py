@@ -15,11 +15,13 @@ from app.campaigns.schemas import CampaignInSchema
 from app.common import clock
 from app.common.pagination import paginate
 from app.common.uploads import upload_bytes
+from app.console import drawing
 from app.console.blueprint import blp
 from app.console.forms import FormResult, run_form
 from app.console.pages import page_number
 from app.console.session import NotForYourRole, desk_page
 from app.geo import service as geo
+from app.geo.models import Level
 from app.photos.service import photo_store, photo_url
 from app.points.periods import china_date
 from app.stations import service as stations
@@ -193,5 +195,10 @@ def _place(loaded: dict[str, Any]) -> dict[str, Any]:
 
 
 def _station_form(me, form: FormResult, *, station):  # type: ignore[no-untyped-def]
+    community = station.area_code if station is not None else me.area_code
+    # The community's grids to click on (an admin adding a station types its place instead).
+    areas = geo.area_with_descendants(code=community, down_to=Level.GRID) if community else []
+    projection, shapes = drawing.area_shapes(areas)
     return render_template("console/station_form.html", me=me, form=form, station=station, services=SERVICES,
-                           coord_systems=COORD_SYSTEMS), 200 if form.ok else 400
+                           coord_systems=COORD_SYSTEMS, shapes=shapes, projection=projection,
+                           ), 200 if form.ok else 400

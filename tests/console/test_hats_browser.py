@@ -12,7 +12,9 @@ from app.auth.models import User
 from app.campaigns import service as campaigns
 from app.campaigns.models import Campaign
 from app.extensions import db
+from app.geo import service as geo
 from app.points.rules import SUGGESTION_ADOPTED_POINTS
+from app.stations.models import Station
 from app.suggestions import service as suggestions
 from tests.console.conftest import RIDER, SECRETARY
 from tests.console.test_console_browser import log_in
@@ -96,14 +98,17 @@ def test_secretary_starts_a_campaign_with_a_pdf_and_downloads_its_csv(desk_page,
     assert "已结束" in desk_page.get_by_role("heading", level=1).inner_text()
 
 
-def test_secretary_adds_a_station_with_a_service(desk_page):
+def test_secretary_adds_a_station_with_a_service_picking_its_place_on_the_map(desk_page, app):
     log_in(desk_page, SECRETARY)
     desk_page.get_by_role("link", name="红色驿站").click()
     desk_page.get_by_role("link", name="添加驿站").click()
     desk_page.get_by_label("名称").fill("阅景园骑手驿站")
     desk_page.get_by_label("开放时间").fill("07:00-23:00")
-    desk_page.get_by_label("纬度").fill("38.4812")
-    desk_page.get_by_label("经度").fill("106.2231")
+    grid = desk_page.locator("svg[data-pick] text", has_text="满春园社区第2网格")
+    grid.scroll_into_view_if_needed()
+    label = grid.bounding_box()
+    desk_page.mouse.click(label["x"] + label["width"] / 2, label["y"] + label["height"] + 6)
+    assert desk_page.get_by_label("纬度").input_value().startswith("38.")
     desk_page.get_by_role("button", name="添加驿站").click()
     assert "请至少勾选一项服务" in desk_page.locator("#f-services-error").inner_text()
 
@@ -112,3 +117,6 @@ def test_secretary_adds_a_station_with_a_service(desk_page):
     assert "已添加驿站「阅景园骑手驿站」" in desk_page.get_by_role("status").inner_text()
     row = desk_page.locator("table tbody tr", has_text="阅景园骑手驿站")
     assert "电动车充电" in row.inner_text() and "07:00-23:00" in row.inner_text()
+    with app.app_context():  # where it was clicked: inside that grid
+        station = db.session.scalar(select(Station).where(Station.name == "阅景园骑手驿站"))
+        assert "满春园社区第2网格" in [a.name for a in geo.locate(lat=station.lat, lon=station.lon)]
