@@ -47,6 +47,7 @@ class Config:
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     MAX_PHOTO_BYTES = _int("MAX_PHOTO_MB", 15) * 1024 * 1024
     MAX_PHOTO_PIXELS = _int("MAX_PHOTO_PIXELS", 40_000_000)
+    MAX_LEAFLET_PDF_BYTES = _int("MAX_LEAFLET_MB", 10) * 1024 * 1024  # a campaign's PDF leaflet
     MAX_PHOTOS_PER_REPORT = 6
     # Threads per process that decode and store photos while the request thread works on.
     PHOTO_THREADS = _int("PHOTO_THREADS", 2)

@@ -1,15 +1,19 @@
 """The demo's other hats for 满春园社区: two 红色驿站, a running 送政策上门 campaign, an adopted suggestion."""
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import timedelta
 
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from app.auth.models import User
 from app.campaigns import service as campaigns
+from app.campaigns.leaflets import leaflet_limits
 from app.common import clock
 from app.extensions import db
+from app.photos.service import photo_store
 from app.points.periods import china_date
 from app.stations import service as stations
 from app.stations.models import Station
@@ -38,8 +42,26 @@ def seed_demo_hats(*, community: str, secretary_phone: str, rider_phone: str) ->
         secretary=secretary, title="居民医保缴费提醒",
         body="2027年度城乡居民医疗保险集中缴费进行中，请提醒居民在12月31日前通过“我的宁夏”或银行缴费。",
         starts_on=today - timedelta(days=7), ends_on=today + timedelta(days=60),
-        points_per_delivery=1, daily_cap=20)
+        points_per_delivery=1, daily_cap=20, leaflet=leaflet_picture(), store=photo_store(),
+        limits=leaflet_limits())
     suggestion = suggestions.submit_suggestion(rider=rider, content=BIKE_LANE, lat=38.4790, lon=106.2240)
     suggestions.reply_to_suggestion(secretary=secretary, suggestion_id=suggestion.id, adopted=True,
                                     reply="已采纳：已协调交警取消福州街自行车道上的停车位，谢谢你！")
-    yield "满春园社区: 2 个红色驿站, 送政策上门活动「居民医保缴费提醒」, 1 条已采纳的社情民意"
+    yield "满春园社区: 2 个红色驿站, 送政策上门活动「居民医保缴费提醒」（附传单图片）, 1 条已采纳的社情民意"
+
+
+def leaflet_picture() -> bytes:
+    """A small drawn leaflet (a red banner, lines of text as bars, a QR-like square), as PNG bytes:
+    drawn here, not shipped, and without text so no font is needed."""
+    image = Image.new("RGB", (600, 800), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 600, 160), fill=(200, 22, 29))
+    draw.rectangle((40, 50, 400, 90), fill="white")
+    for row in range(8):
+        draw.rectangle((40, 210 + row * 48, 560 - (row % 3) * 90, 232 + row * 48), fill=(210, 212, 216))
+    draw.rectangle((400, 620, 560, 780), outline=(31, 35, 41), width=8)
+    for cell in range(0, 120, 24):
+        draw.rectangle((420 + cell, 640 + (cell * 7) % 100, 436 + cell, 656 + (cell * 7) % 100), fill=(31, 35, 41))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

@@ -185,6 +185,19 @@ def _suggestion(suffix: str, body: Any = None) -> Builder:
     return build
 
 
+def _station(body: Any) -> Builder:
+    """/stations/{id} of a fresh station of the relation's side's community."""
+    def build(ctx: Ctx, role: str, relation: str) -> Call:
+        from app.auth.models import User as Account
+        from app.stations import service as stations
+        secretary = ctx.world.side(relation).people["secretary"]
+        with ctx.app.app_context():
+            station_id = stations.create_station(actor=db.session.get(Account, secretary.id), name="驿站",
+                                                 lat=38.48, lon=106.23, hours="8:00-22:00", services=["饮水"]).id
+        return Call(f"/api/v1/stations/{station_id}", json=body)
+    return build
+
+
 def _campaign(suffix: str, body: Any = None) -> Builder:
     """/campaigns/{id}{suffix} on a fresh running campaign of the relation's side."""
     def build(ctx: Ctx, role: str, relation: str) -> Call:
@@ -284,6 +297,8 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("POST", "/api/v1/stations"): Entry(STAFF_DESK, static("/api/v1/stations", json={
         "name": "驿站", "lat": 38.48, "lon": 106.23, "hours": "全天", "services": ["饮水"]})),
     ("GET", "/api/v1/stations"): Entry(USERS, static("/api/v1/stations", query={"lat": 38.48, "lon": 106.23})),
+    ("PATCH", "/api/v1/stations/<int:station_id>"): Entry(STAFF_DESK, _station({"hours": "全天"}),
+                                                          other=only(ADMIN)),
     # --- 社情民意 ---------------------------------------------------------------------------------
     ("POST", "/api/v1/suggestions"): Entry(only(RIDER), static("/api/v1/suggestions",
                                                                json={"content": "建议增加一处充电桩"})),

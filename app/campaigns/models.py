@@ -1,6 +1,7 @@
 """Tables of 送政策上门: a community's campaigns and the deliveries riders record for them."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -24,6 +25,20 @@ class CampaignStatus(StrEnum):
     CLOSED = "closed"
 
 
+class LeafletKind(StrEnum):
+    IMAGE = "image"  # cleaned like a report photo: a JPEG and its thumbnail
+    PDF = "pdf"  # kept as sent, after its content was checked
+
+
+@dataclass(frozen=True)
+class Leaflet:
+    """A campaign's leaflet file in the upload store (a thumbnail for images only)."""
+
+    kind: str
+    key: str
+    thumbnail_key: str | None
+
+
 class Campaign(TimestampMixin, db.Model):
     """A community's campaign: what riders hand out, when, and what each leaflet earns."""
 
@@ -40,13 +55,25 @@ class Campaign(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=CampaignStatus.ACTIVE)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The leaflet riders hand out, by its key in the upload store (None: no leaflet).
+    leaflet_kind: Mapped[str | None] = mapped_column(String(8))
+    leaflet_key: Mapped[str | None] = mapped_column(String(68))
+    leaflet_thumbnail_key: Mapped[str | None] = mapped_column(String(68))
 
     __table_args__ = (
         CheckConstraint("status IN ('active', 'closed')", name="status"),
+        CheckConstraint("(leaflet_key IS NULL) = (leaflet_kind IS NULL) "
+                        "AND (leaflet_kind IS NULL OR leaflet_kind IN ('image', 'pdf'))", name="leaflet"),
         CheckConstraint("starts_on <= ends_on", name="period"),
         CheckConstraint(f"points_per_delivery BETWEEN 0 AND {MAX_POINTS_PER_DELIVERY}", name="points"),
         CheckConstraint(f"daily_cap BETWEEN 1 AND {MAX_DAILY_CAP}", name="daily_cap"),
     )
+
+    @property
+    def leaflet(self) -> Leaflet | None:
+        if self.leaflet_key is None or self.leaflet_kind is None:
+            return None
+        return Leaflet(kind=self.leaflet_kind, key=self.leaflet_key, thumbnail_key=self.leaflet_thumbnail_key)
 
 
 class Delivery(db.Model):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from app.campaigns.models import (
@@ -12,9 +13,12 @@ from app.campaigns.models import (
     MAX_POINTS_PER_DELIVERY,
     NOTE_LENGTH,
     TITLE_LENGTH,
+    Leaflet,
+    LeafletKind,
 )
 from app.common.pagination import PageArgsSchema, page_schema
 from app.geo.schemas import LAT, LON, PointInSchema
+from app.photos.service import photo_url
 
 
 class CampaignInSchema(Schema):
@@ -31,6 +35,16 @@ class CampaignInSchema(Schema):
     def _period(self, data, **_):  # type: ignore[no-untyped-def]
         if data.get("starts_on") and data.get("ends_on") and data["starts_on"] > data["ends_on"]:
             raise ValidationError("结束日期不能早于开始日期。", "ends_on")
+
+
+class CampaignFilesSchema(Schema):
+    leaflet = fields.List(Upload(), load_default=list)
+
+
+class CampaignUploadSchema(CampaignInSchema):
+    """The whole multipart body, for the OpenAPI document (parsing uses the fields and the files)."""
+
+    leaflet = Upload(metadata={"description": "Optional: an image (JPEG, PNG, WebP, HEIC) or a PDF"})
 
 
 # What would identify the household: a mobile number, or a building/unit/room. Refused, not stored.
@@ -50,6 +64,18 @@ class DeliveryInSchema(PointInSchema):
             raise ValidationError("备注里不要写居民的电话或门牌号。")
 
 
+def _leaflet_url(leaflet: Leaflet) -> str:
+    return photo_url(leaflet.key, variant="document" if leaflet.kind == LeafletKind.PDF else "image")
+
+
+class LeafletSchema(Schema):
+    kind = fields.String(metadata={"enum": [kind.value for kind in LeafletKind]})
+    url = fields.Function(_leaflet_url, metadata={"description": "Signed, expiring; a PDF downloads"})
+    thumbnail_url = fields.Function(
+        lambda leaflet: photo_url(leaflet.thumbnail_key, variant="thumbnail") if leaflet.thumbnail_key else None,
+        allow_none=True, metadata={"description": "Images only"})
+
+
 class CampaignSchema(Schema):
     id = fields.Integer()
     title = fields.String()
@@ -60,6 +86,7 @@ class CampaignSchema(Schema):
     points_per_delivery = fields.Integer()
     daily_cap = fields.Integer()
     status = fields.String(metadata={"enum": ["active", "closed"]})
+    leaflet = fields.Nested(LeafletSchema, allow_none=True)
     created_at = fields.DateTime()
 
 
@@ -77,9 +104,20 @@ class DeliverySchema(Schema):
 
 
 class GridCoverageSchema(Schema):
-    grid_code = fields.String(allow_none=True)
+    grid_code = fields.String(allow_none=True, metadata={"description": "null: outside every grid"})
+    grid_name = fields.String(allow_none=True)
+    in_community = fields.Boolean(metadata={"description": "A grid of the campaign's community"})
     deliveries = fields.Integer()
     leaflets = fields.Integer()
+
+
+class RiderReachSchema(Schema):
+    rider = fields.Nested(Schema.from_dict({"id": fields.Integer(), "name": fields.String()},
+                                           name="CampaignRider"))
+    deliveries = fields.Integer()
+    leaflets = fields.Integer()
+    points = fields.Integer()
+    last_at = fields.DateTime()
 
 
 class CampaignSummarySchema(Schema):
@@ -88,7 +126,11 @@ class CampaignSummarySchema(Schema):
     leaflets = fields.Integer()
     riders = fields.Integer()
     points = fields.Integer()
-    by_grid = fields.List(fields.Nested(GridCoverageSchema))
+    by_rider = fields.List(fields.Nested(RiderReachSchema), metadata={"description": "Most leaflets first"})
+    by_grid = fields.List(fields.Nested(GridCoverageSchema), metadata={
+        "description": "Every grid of the community (0 where nothing reached), most leaflets first"})
+    grids_total = fields.Integer()
+    grids_reached = fields.Integer()
 
 
 CampaignPageSchema = page_schema(CampaignSchema, "CampaignPage")

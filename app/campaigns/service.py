@@ -2,37 +2,73 @@
 earning points once, within a daily cap per rider that restarts at China midnight."""
 from __future__ import annotations
 
-import csv
-import io
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role, User
+from app.campaigns.leaflets import LeafletLimits, leaflet_until_saved
 from app.campaigns.models import Campaign, CampaignStatus, Delivery
 from app.common import clock
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Level
+from app.photos.storage import PhotoStore
 from app.points import rules as point_rules
 from app.points import service as points
 from app.points.periods import china_date
-from app.points.standings import spreadsheet_safe
 
-CSV_HEADER = ("编号", "时间", "骑手编号", "骑手", "份数", "计分份数", "积分", "网格", "备注")
+# A second identical campaign from the same secretary this soon is a retry (a double click, a
+# resend after a dropped connection): it gets the first one back.
+RETRY_WINDOW = timedelta(minutes=10)
 
 
-def create_campaign(*, secretary: User, title: str, body: str, **terms: Any) -> Campaign:
-    """A secretary starts a campaign for her community (terms: its period, points and daily cap)."""
+def create_campaign(*, secretary: User, title: str, body: str, starts_on: date, ends_on: date,
+                    points_per_delivery: int, daily_cap: int, leaflet: bytes | None = None,
+                    store: PhotoStore | None = None, limits: LeafletLimits | None = None) -> Campaign:
+    """A secretary starts a campaign for her community, with its leaflet file if one is given (an
+    image or a PDF, stored in `store`; removed again if the campaign cannot be saved)."""
     if secretary.area_code is None:
         raise Forbidden("你的账号没有所属社区。", code="no_area")
-    campaign = Campaign(area_code=secretary.area_code, title=title.strip(), body=body.strip(),
-                        status=CampaignStatus.ACTIVE, created_by_id=secretary.id, **terms)
-    db.session.add(campaign)
-    db.session.commit()
+    terms = {"area_code": secretary.area_code, "title": title.strip(), "body": body.strip(),
+             "starts_on": starts_on, "ends_on": ends_on, "points_per_delivery": points_per_delivery,
+             "daily_cap": daily_cap, "created_by_id": secretary.id}
+    earlier = _same_campaign_just_made(terms)
+    if earlier is not None and (earlier.leaflet_key is None) == (leaflet is None):
+        return earlier
+    with leaflet_until_saved(leaflet, store=store, limits=limits or LeafletLimits()) as file:
+        campaign = Campaign(status=CampaignStatus.ACTIVE, **terms,
+                            leaflet_kind=file.kind if file else None, leaflet_key=file.key if file else None,
+                            leaflet_thumbnail_key=file.thumbnail_key if file else None)
+        db.session.add(campaign)
+        db.session.commit()
     return campaign
+
+
+def campaign_phase(campaign: Campaign, *, today: date) -> str:
+    """Where a campaign stands on a China day: upcoming, running or ended (closed or past)."""
+    if campaign.status == CampaignStatus.CLOSED or campaign.ends_on < today:
+        return "ended"
+    return "upcoming" if campaign.starts_on > today else "running"
+
+
+def leaflet_keys() -> set[str]:
+    """Every stored file a campaign's leaflet refers to (for the upload store's orphan sweep)."""
+    keys: set[str] = set()
+    for key, thumbnail_key in db.session.execute(
+            select(Campaign.leaflet_key, Campaign.leaflet_thumbnail_key).where(Campaign.leaflet_key.is_not(None))):
+        keys.update(k for k in (key, thumbnail_key) if k)
+    return keys
+
+
+def _same_campaign_just_made(terms: dict[str, Any]) -> Campaign | None:
+    return db.session.scalar(select(Campaign).where(
+        *(getattr(Campaign, name) == value for name, value in terms.items()),
+        Campaign.status == CampaignStatus.ACTIVE, Campaign.created_at >= clock.utcnow() - RETRY_WINDOW,
+    ).order_by(Campaign.id).limit(1))
 
 
 def visible_campaigns(*, user: User) -> Select[tuple[Campaign]]:
@@ -94,41 +130,6 @@ def record_delivery(*, rider: User, campaign_id: int, count: int, lat: float, lo
             raise
         return earlier
     return delivery
-
-
-def campaign_summary(*, campaign_id: int, for_user: User) -> dict[str, Any]:
-    """What a campaign reached: deliveries, leaflets, riders, points, and coverage by grid."""
-    if for_user.role not in (Role.SECRETARY, Role.ADMIN):
-        raise Forbidden("只有社区书记能查看活动统计。", code="role_not_allowed")
-    campaign = get_campaign(campaign_id=campaign_id, for_user=for_user)
-    mine = Delivery.campaign_id == campaign.id
-    totals = db.session.execute(select(
-        func.count(Delivery.id), func.coalesce(func.sum(Delivery.count), 0),
-        func.count(func.distinct(Delivery.rider_id)), func.coalesce(func.sum(Delivery.points), 0),
-    ).where(mine)).one()
-    by_grid = db.session.execute(
-        select(Delivery.grid_code, func.count(Delivery.id), func.sum(Delivery.count))
-        .where(mine).group_by(Delivery.grid_code).order_by(func.sum(Delivery.count).desc())).all()
-    return {"campaign": campaign, "deliveries": totals[0], "leaflets": int(totals[1]), "riders": totals[2],
-            "points": int(totals[3]),
-            "by_grid": [{"grid_code": grid, "deliveries": n, "leaflets": int(leaflets)}
-                        for grid, n, leaflets in by_grid]}
-
-
-def deliveries_csv(*, campaign_id: int, for_user: User) -> tuple[str, bytes]:
-    """A campaign's deliveries as a CSV file Excel opens with Chinese intact: name, bytes."""
-    summary = campaign_summary(campaign_id=campaign_id, for_user=for_user)  # checks who may see it
-    rows = db.session.execute(
-        select(Delivery, User.name).join(User, User.id == Delivery.rider_id)
-        .where(Delivery.campaign_id == campaign_id).order_by(Delivery.id)).all()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for delivery, rider_name in rows:
-        writer.writerow((delivery.id, clock.china_time(delivery.created_at).strftime("%Y-%m-%d %H:%M"),
-                         delivery.rider_id, spreadsheet_safe(rider_name), delivery.count, delivery.credited,
-                         delivery.points, delivery.grid_code or "", spreadsheet_safe(delivery.note or "")))
-    return f"campaign-{summary['campaign'].id}-deliveries.csv", ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def _new_delivery(campaign: Campaign, *, rider: User, count: int, lat: float, lon: float,

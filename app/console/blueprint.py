@@ -7,13 +7,17 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, g, request
 
+from app.auth.models import Role
 from app.categories.service import list_categories
 from app.common import clock
 from app.console import messages
+from app.console.session import desk_user
 from app.errors import NotFound
 from app.extensions import csrf
 from app.geo import service as geo
+from app.photos.service import photo_url
 from app.points.periods import CHINA_TZ
+from app.suggestions import service as suggestions
 
 blp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                 static_folder="static", static_url_path="/static")
@@ -29,7 +33,14 @@ def _check_csrf() -> None:
 @blp.context_processor
 def _page_helpers() -> dict[str, Any]:
     return {"words": messages, "cn_time": china_time, "query_with": query_with, "area_name": area_name,
-            "now": clock.utcnow(), "category_name": category_name}
+            "now": clock.utcnow(), "category_name": category_name, "open_suggestions": open_suggestions,
+            "photo_url": photo_url}
+
+
+def open_suggestions() -> int:
+    """The 社情民意 waiting for the desk's reply (for the nav; only drawn for those who reply)."""
+    me = desk_user()
+    return suggestions.open_count(user=me) if me is not None and me.role == Role.SECRETARY else 0
 
 
 def category_name(code: str) -> str:

@@ -39,6 +39,14 @@ def fit(boxes: Iterable[tuple[float, float, float, float]], *, width: int = MAP_
     return Projection(min_lon - pad / shrink, max_lat + pad, scale, shrink, width, height)
 
 
+def area_shapes(areas: Iterable[Any]) -> tuple[Projection, list[dict[str, Any]]]:
+    """The projection fitting these areas, and each one with a geometry as an SVG path and label point."""
+    areas = list(areas)
+    projection = fit([(a.min_lon, a.min_lat, a.max_lon, a.max_lat) for a in areas if a.min_lon is not None])
+    return projection, [{"area": a, "path": polygon_path(a.geometry, projection),
+                         "label": label_point(a.geometry, projection)} for a in areas if a.geometry]
+
+
 def polygon_path(geometry: dict[str, Any] | None, projection: Projection) -> str:
     """An SVG path of a GeoJSON Polygon or MultiPolygon (holes included, drawn even-odd)."""
     if not geometry:

@@ -23,7 +23,7 @@ class FormResult:
 
     value: Any = None
     errors: dict[str, str] = field(default_factory=dict)
-    data: dict[str, str] = field(default_factory=dict)  # what was typed, to fill the form again
+    data: dict[str, Any] = field(default_factory=dict)  # what was typed (ticked), to fill the form again
 
     @property
     def ok(self) -> bool:
@@ -35,7 +35,7 @@ def run_form(schema: Schema, form: Mapping[str, str], call: Callable[[dict[str, 
     """Load the form with the API's schema and pass it to call; errors in Chinese, under their field.
     `hints`: the Chinese help shown when the schema refuses a field; `code_fields`: the field an
     application error code belongs to (else it is shown above the form)."""
-    typed = {key: value.strip() for key, value in form.items() if key != "csrf_token"}
+    typed = _values(schema, form)
     try:
         loaded = schema.load(_typed(schema, typed), unknown=EXCLUDE)
     except ValidationError as exc:
@@ -58,14 +58,27 @@ def app_error_fields(exc: AppError, hints: Mapping[str, str],
     return {code_fields.get(exc.code, FORM_LEVEL): error_text(exc)}
 
 
-def _typed(schema: Schema, form: Mapping[str, str]) -> dict[str, Any]:
+def _values(schema: Schema, form: Mapping[str, str]) -> dict[str, Any]:
+    """What was typed, trimmed; every ticked box of a list field (checkboxes share one name)."""
+    values: dict[str, Any] = {}
+    for key, value in form.items():
+        if key == "csrf_token":
+            continue
+        if isinstance(schema.fields.get(key), fields.List) and hasattr(form, "getlist"):
+            values[key] = [item.strip() for item in form.getlist(key) if item.strip()]
+        else:
+            values[key] = value.strip()
+    return values
+
+
+def _typed(schema: Schema, form: Mapping[str, Any]) -> dict[str, Any]:
     """Blank fields left out (as if not sent); whole numbers as numbers for strict integer fields."""
     data: dict[str, Any] = {}
     for key, value in form.items():
-        if value == "":
+        if value == "" or value == []:
             continue
         spec = schema.fields.get(key)
-        is_number = isinstance(spec, fields.Integer) and _WHOLE_NUMBER.match(value)
+        is_number = isinstance(spec, fields.Integer) and isinstance(value, str) and _WHOLE_NUMBER.match(value)
         data[key] = int(value) if is_number else value
     return data
 

@@ -31,13 +31,10 @@ def area_map(me):  # type: ignore[no-untyped-def]
     code = _map_area_code(me)
     root = geo.get_area(code=code)
     areas = geo.area_with_descendants(code=code, down_to=MAP_DEPTH.get(Level(root.level), Level.GRID))
-    projection = drawing.fit([(a.min_lon, a.min_lat, a.max_lon, a.max_lat) for a in areas
-                              if a.min_lon is not None])
+    projection, shapes = drawing.area_shapes(areas)
     open_reports = reports_service.load_reports(
         reports_service.list_reports(viewer=me, open_only=True, per_page=MAP_REPORTS))
     inside = {a.code for a in areas}
-    shapes = [{"area": a, "path": drawing.polygon_path(a.geometry, projection),
-               "label": drawing.label_point(a.geometry, projection)} for a in areas if a.geometry]
     points = [{"report": r, "xy": projection.point(r.lon, r.lat)} for r in open_reports
               if r.area_code in inside or r.community_code in inside or r.district_code in inside]
     return render_template("console/map.html", me=me, root=root, shapes=shapes, points=points,

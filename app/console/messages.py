@@ -60,6 +60,17 @@ ERROR = {
     "photo_required": "请上传一张处置后的照片。",
     "rate_limited": "尝试次数过多，请稍后再试。",
     "csrf": "页面已过期或来源不明，请刷新页面后重试。",
+    "already_replied": "这条建议已经答复过了，请刷新页面查看。",
+    "suggestion_not_found": "找不到这条建议。",
+    "campaign_not_found": "找不到这个活动。",
+    "station_not_found": "找不到这个驿站。",
+    "area_not_found": "没有这个编码的社区。",
+    "area_required": "请填写驿站所在社区的编码。",
+    "not_a_community": "这个编码不是社区，请填写社区编码。",
+    "unsupported_leaflet_type": "传单须为图片（JPEG、PNG、WebP、HEIC）或 PDF 文件。",
+    "corrupt_leaflet": "PDF 文件不完整或已损坏，请重新导出后上传。",
+    "corrupt_photo": "图片已损坏或不完整，请换一个文件。",
+    "photo_too_many_pixels": "图片像素太高，请换一张小一些的。",
     "not_found": "找不到这个页面。",
 }
 _CJK = re.compile(r"[\u4e00-\u9fff]")

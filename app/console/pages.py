@@ -160,14 +160,15 @@ def rider(me, rider_id):  # type: ignore[no-untyped-def]
         if form.ok:
             flash(f"已调整 {form.value.delta:+d} 分。", "ok")
             return redirect(url_for("console.rider", rider_id=rider_id))
-    data = standings.rider_points(actor=me, rider_id=rider_id, page=_page_number(), per_page=50)
+    data = standings.rider_points(actor=me, rider_id=rider_id, page=page_number(), per_page=50)
     shows_phone = me.role == Role.ADMIN or (me.role == Role.SECRETARY
                                             and data["rider"].area_code == me.area_code)
     return render_template("console/rider.html", me=me, data=data, form=form,
                            shows_phone=shows_phone), 200 if form.ok else 400
 
 
-def _page_number() -> int:
+def page_number() -> int:
+    """The ?page= of a paged console list (1 when absent or not a sensible number)."""
     raw = request.args.get("page", "1")
     return int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
 
@@ -184,7 +185,7 @@ def riders(me):  # type: ignore[no-untyped-def]
 def _riders_page(me, *, invite_form: FormResult, invite=None, status: int = 200):  # type: ignore[no-untyped-def]
     pending = paginate(auth.list_users(actor=me, role=Role.RIDER, status=UserStatus.PENDING), page=1,
                        per_page=100)
-    everyone = paginate(auth.list_users(actor=me, role=Role.RIDER), page=_page_number(), per_page=50)
+    everyone = paginate(auth.list_users(actor=me, role=Role.RIDER), page=page_number(), per_page=50)
     qr = Markup(invites.qr_svg(invites.app_link(invite.code))) if invite is not None else None
     return render_template("console/riders.html", me=me, pending=pending, riders=everyone,
                            invite_form=invite_form, invite=invite, qr=qr,

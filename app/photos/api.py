@@ -1,4 +1,4 @@
-"""Serving photo files, only through expiring signed links."""
+"""Serving stored files (photos, campaign leaflets), only through expiring signed links."""
 from __future__ import annotations
 
 import io
@@ -10,25 +10,30 @@ from app.photos import service
 from app.photos.service import photo_url  # noqa: F401  (the URL builder lives beside the route it targets)
 
 blp = Blueprint("photos", __name__, url_prefix="/api/v1/photos",
-                description="Photo files (JPEG, no metadata), reached through the signed URLs in reports.")
+                description="Photo files (JPEG, no metadata) and PDF leaflets, reached through signed URLs.")
 
-_JPEG_RESPONSE = {
-    "description": "The photo as a JPEG without any metadata.",
-    "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+# What each stored kind is served as; a PDF is always a download, never drawn in our origin.
+_MEDIA_TYPES = {".jpg": "image/jpeg", ".pdf": "application/pdf"}
+_FILE_RESPONSE = {
+    "description": "The photo as a JPEG without any metadata, or a campaign's PDF leaflet (as a download).",
+    "content": {media_type: {"schema": {"type": "string", "format": "binary"}}
+                for media_type in _MEDIA_TYPES.values()},
 }
 
 
 @blp.route("/<string:token>", methods=["GET"])
-@blp.doc(responses={200: _JPEG_RESPONSE})
+@blp.doc(responses={200: _FILE_RESPONSE})
 @blp.alt_response(403, response="FORBIDDEN", description="The link is forged, altered or expired.")
-@blp.alt_response(404, response="NOT_FOUND", description="The photo is no longer stored.")
+@blp.alt_response(404, response="NOT_FOUND", description="The file is no longer stored.")
 def serve_photo(token: str) -> Response:
-    """One photo file, if its signed link is valid and unexpired (no login: the link is the key)."""
+    """One stored file, if its signed link is valid and unexpired (no login: the link is the key)."""
     served = service.resolve_photo_link(token=token)
+    suffix = served.link.key[-4:]
     response = send_file(
         io.BytesIO(served.data),
-        mimetype="image/jpeg",
-        download_name=f"{served.link.variant}.jpg",
+        mimetype=_MEDIA_TYPES[suffix],
+        as_attachment=suffix == ".pdf",
+        download_name=f"{served.link.variant}{suffix}",
         etag=served.link.key,  # content-addressed: the key is the content's hash
         conditional=True,
         max_age=served.link.seconds_left(),

@@ -1,4 +1,4 @@
-"""Expiring signed tokens naming one stored photo file: the only way a photo is ever served."""
+"""Expiring signed tokens naming one stored file (a photo, a leaflet): the only way one is ever served."""
 from __future__ import annotations
 
 import math
@@ -12,7 +12,7 @@ from app.common import clock
 from app.photos.errors import InvalidPhotoLink, PhotoLinkExpired
 from app.photos.storage import KEY_PATTERN
 
-VARIANTS = ("image", "thumbnail")
+VARIANTS = ("image", "thumbnail", "document")  # document: a PDF leaflet
 # Expiry is rounded up to this step, so the same photo gets the same URL for a while and
 # phones can cache it instead of downloading it again with every refresh of a report.
 EXPIRY_STEP_SECONDS = 300

@@ -1,4 +1,5 @@
-"""Content-addressed photo files under one directory, written atomically so no reader sees half a file."""
+"""Content-addressed upload files (photos, campaign leaflets) under one directory, written atomically so
+no reader sees half a file."""
 from __future__ import annotations
 
 import hashlib
@@ -16,7 +17,8 @@ from app.common import clock
 from app.photos.errors import PhotoNotFound
 
 # A key is the SHA-256 of the file's bytes and its suffix; nothing else can name a file.
-KEY_PATTERN = re.compile(r"\A[0-9a-f]{64}\.jpg\Z")
+SUFFIXES = (".jpg", ".pdf")  # cleaned photos are always JPEG; a PDF leaflet is kept as sent
+KEY_PATTERN = re.compile(r"\A[0-9a-f]{64}\.(?:jpg|pdf)\Z")
 _TEMP_PREFIX = ".tmp-"
 _FILE_MODE = 0o640
 
@@ -54,25 +56,27 @@ class Removal:
 
 
 class PhotoStore:
-    """Photo files in `root`, sharded as ab/cd/<sha256>.jpg."""
+    """Upload files in `root`, sharded as ab/cd/<sha256>.jpg (or .pdf)."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
     @staticmethod
-    def key_for(data: bytes) -> str:
+    def key_for(data: bytes, suffix: str = ".jpg") -> str:
         """The key the given bytes are stored under."""
-        return hashlib.sha256(data).hexdigest() + ".jpg"
+        if suffix not in SUFFIXES:
+            raise InvalidPhotoKey(f"not a stored kind: {suffix!r}")
+        return hashlib.sha256(data).hexdigest() + suffix
 
     def path_for(self, key: str) -> Path:
         """Where the file of `key` lives; refuses anything that is not a well-formed key."""
         if not isinstance(key, str) or not KEY_PATTERN.match(key):
-            raise InvalidPhotoKey(f"not a photo key: {key!r}")
+            raise InvalidPhotoKey(f"not an upload key: {key!r}")
         return self.root / key[:2] / key[2:4] / key
 
-    def put(self, data: bytes) -> StoredFile:
+    def put(self, data: bytes, suffix: str = ".jpg") -> StoredFile:
         """Store `data` under its key; storing content that is already there creates nothing."""
-        key = self.key_for(data)
+        key = self.key_for(data, suffix)
         path = self.path_for(key)
         for _ in range(3):  # only loops if a file vanishes between our steps (a concurrent discard)
             claim = self._claim_existing(path)

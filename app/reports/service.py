@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
+from app.campaigns import service as campaigns
 from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
@@ -374,8 +375,9 @@ def report_version(report: Report) -> list[Any]:
 
 
 def remove_orphan_photos(*, store: PhotoStore, older_than: timedelta) -> Removal:
-    """Delete stored files no report photo refers to (left by a process killed mid-submission)."""
-    referenced: set[str] = set()
+    """Delete stored files no report photo or campaign leaflet refers to (left by a process killed
+    mid-submission)."""
+    referenced: set[str] = campaigns.leaflet_keys()
     for image_key, thumbnail_key in db.session.execute(
             select(ReportPhoto.image_key, ReportPhoto.thumbnail_key)):
         referenced.update((image_key, thumbnail_key))

@@ -1,4 +1,4 @@
-"""红色驿站 endpoints: add a station (secretary, admin); stations near a point (anyone signed in)."""
+"""红色驿站 endpoints: add and change a station (secretary, admin); stations near a point (anyone signed in)."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,7 +9,13 @@ from flask_smorest import Blueprint
 from app.auth.models import Role
 from app.common.auth import roles_required
 from app.stations import service
-from app.stations.schemas import NearArgsSchema, StationInSchema, StationListSchema, StationSchema
+from app.stations.schemas import (
+    NearArgsSchema,
+    StationInSchema,
+    StationListSchema,
+    StationPatchSchema,
+    StationSchema,
+)
 
 blp = Blueprint("stations", __name__, url_prefix="/api/v1/stations",
                 description="红色驿站: where riders get water, a charge, a hot meal and a rest.")
@@ -23,6 +29,16 @@ def create_station(form: dict[str, Any]):
     """Add a station to your community (an admin names the community)."""
     form.pop("coord_sys")  # lat/lon are WGS-84 once loaded
     return service.create_station(actor=current_user, **form)
+
+
+@blp.route("/<int:station_id>", methods=["PATCH"])
+@roles_required(Role.SECRETARY, Role.ADMIN)
+@blp.arguments(StationPatchSchema)
+@blp.response(200, StationSchema)
+def update_station(form: dict[str, Any], station_id: int):
+    """Change a station of your community (an admin: any): name, lat/lon, hours, services."""
+    form.pop("coord_sys")  # lat/lon are WGS-84 once loaded
+    return service.update_station(actor=current_user, station_id=station_id, **form)
 
 
 @blp.route("", methods=["GET"])

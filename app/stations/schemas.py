@@ -1,7 +1,7 @@
 """In and out shapes of 红色驿站."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from app.geo.schemas import LAT, LON, PointInSchema
 from app.stations.models import SERVICES
@@ -20,6 +20,22 @@ class StationInSchema(PointInSchema):
                            metadata={"description": f"Some of: {', '.join(SERVICES)}"})
     area_code = fields.String(load_default=None, validate=validate.Length(1, 32),
                               metadata={"description": "The community (admin only; a secretary's own)"})
+
+
+class StationPatchSchema(PointInSchema):
+    """What may change of a station: any of its fields; a place is both lat and lon."""
+
+    name = fields.String(validate=validate.Length(1, 60))
+    lat = fields.Float(validate=validate.Range(-90, 90))
+    lon = fields.Float(validate=validate.Range(-180, 180))
+    hours = fields.String(validate=validate.Length(1, 60))
+    services = fields.List(fields.String(validate=validate.OneOf(SERVICES)),
+                           validate=validate.Length(1, len(SERVICES)))
+
+    @validates_schema
+    def _whole_place(self, data, **_):  # type: ignore[no-untyped-def]
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError("经纬度须同时填写。", "lat")
 
 
 class NearArgsSchema(PointInSchema):

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.auth.models import Role, User
-from app.errors import Forbidden, ValidationFailed
+from app.errors import Forbidden, NotFound, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Level
@@ -32,6 +33,38 @@ def create_station(*, actor: User, name: str, lat: float, lon: float, hours: str
     station = Station(area_code=community, name=name.strip(), lat=lat, lon=lon, hours=hours.strip(),
                       services=list(dict.fromkeys(services)), created_by_id=actor.id)
     db.session.add(station)
+    db.session.commit()
+    return station
+
+
+def kept_stations(*, actor: User) -> Select[tuple[Station]]:
+    """The stations a desk keeps, by name: a secretary's community's, every one for an admin."""
+    stmt = select(Station).order_by(Station.area_code, Station.name, Station.id)
+    if actor.role == Role.ADMIN:
+        return stmt
+    if actor.role == Role.SECRETARY:
+        return stmt.where(Station.area_code == actor.area_code)
+    raise Forbidden("只有社区书记和管理员能管理驿站。", code="role_not_allowed")
+
+
+def get_kept_station(*, actor: User, station_id: int) -> Station:
+    """One station the actor keeps; NotFound otherwise (another community's is not said to exist)."""
+    station = db.session.scalar(kept_stations(actor=actor).where(Station.id == station_id))
+    if station is None:
+        raise NotFound("找不到这个驿站。", code="station_not_found")
+    return station
+
+
+def update_station(*, actor: User, station_id: int, **changes: Any) -> Station:
+    """The community's secretary (or an admin) changes a station's name, place, hours or services."""
+    station = get_kept_station(actor=actor, station_id=station_id)
+    for name in ("name", "hours"):
+        if changes.get(name) is not None:
+            setattr(station, name, changes[name].strip())
+    if changes.get("lat") is not None and changes.get("lon") is not None:
+        station.lat, station.lon = changes["lat"], changes["lon"]
+    if changes.get("services") is not None:
+        station.services = list(dict.fromkeys(changes["services"]))
     db.session.commit()
     return station
 

@@ -2,7 +2,7 @@
 which earns the rider points exactly once; each sees only the suggestions that are theirs."""
 from __future__ import annotations
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, case, func, select, update
 
 from app.auth.models import Role, User
 from app.common import clock
@@ -37,6 +37,18 @@ def visible_suggestions(*, user: User) -> Select[tuple[Suggestion]]:
     if user.role == Role.ADMIN:
         return stmt
     raise Forbidden("你的角色不能查看社情民意。", code="role_not_allowed")
+
+
+def inbox(*, user: User) -> Select[tuple[Suggestion]]:
+    """The desk's inbox: the suggestions the user may read, open ones first, each part newest first."""
+    still_open = case((Suggestion.status == SuggestionStatus.OPEN, 0), else_=1)
+    return visible_suggestions(user=user).order_by(None).order_by(still_open, Suggestion.id.desc())
+
+
+def open_count(*, user: User) -> int:
+    """How many suggestions the user may read still wait for a reply."""
+    waiting = visible_suggestions(user=user).where(Suggestion.status == SuggestionStatus.OPEN)
+    return db.session.scalar(select(func.count()).select_from(waiting.order_by(None).subquery())) or 0
 
 
 def get_suggestion(*, suggestion_id: int, for_user: User) -> Suggestion:

@@ -1,6 +1,7 @@
 """Screenshots of the console's main pages on the demo data (Playwright + Debian's Chromium).
 
     .venv/bin/python docs/screenshots/shoot.py     # writes docs/screenshots/*.png
+    .venv/bin/python docs/screenshots/shoot.py stations.png campaign.png   # only these
 """
 from __future__ import annotations
 
@@ -27,6 +28,10 @@ SHOTS = (  # (account, page, file)
     ("13900000001", "/console/reports", "reports.png"),
     ("13900000001", "/console/map", "map.png"),
     ("13900000001", "/console/stats", "stats.png"),
+    ("13900000001", "/console/suggestions", "suggestions.png"),
+    ("13900000001", "/console/campaigns/{campaign}", "campaign.png"),
+    ("13900000001", "/console/stations", "stations.png"),
+    ("13900000001", "/console/stations/new", "station-new.png"),
     ("13900000021", "/console/reports?status=escalated", "dispatcher-queue.png"),
     ("13900000021", "/console/reports/{escalated}", "report-dispatch.png"),
     ("13900000031", "/console/reports/{dispatched}", "report-department.png"),
@@ -35,7 +40,7 @@ SHOTS = (  # (account, page, file)
 TABLET = {"width": 820, "height": 1180}
 
 
-def main() -> None:
+def main(wanted: set[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         class Config(TestingConfig):
             SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/demo.db"
@@ -49,6 +54,8 @@ def main() -> None:
         with serving(app) as url, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             for phone, path, name in SHOTS:
+                if wanted and name not in wanted:
+                    continue
                 viewport = TABLET if "tablet" in name else {"width": 1366, "height": 768}
                 context = browser.new_context(base_url=url, viewport=viewport, **CHINA)
                 page = context.new_page()
@@ -72,8 +79,11 @@ def _report_ids() -> dict[str, int]:
     def first(status: str) -> int:
         return db.session.scalar(select(Report.id).where(Report.status == status).order_by(Report.id))
 
-    return {"escalated": first("escalated"), "dispatched": first("dispatched")}
+    from app.campaigns.models import Campaign
+
+    return {"escalated": first("escalated"), "dispatched": first("dispatched"),
+            "campaign": db.session.scalar(select(Campaign.id).order_by(Campaign.id))}
 
 
 if __name__ == "__main__":
-    main()
+    main(set(sys.argv[1:]))

@@ -176,7 +176,9 @@ def test_secretary_sees_what_a_campaign_reached(client, people):
     _deliver(client, people, campaign["id"], count=1)
     summary = client.get(f"/api/v1/campaigns/{campaign['id']}", headers=people["secretary"][1]).json
     assert (summary["deliveries"], summary["leaflets"], summary["riders"], summary["points"]) == (2, 4, 1, 8)
-    assert summary["by_grid"] == [{"grid_code": None, "deliveries": 2, "leaflets": 4}]
+    assert summary["by_grid"] == [{"grid_code": None, "grid_name": None, "in_community": False,
+                                   "deliveries": 2, "leaflets": 4}]
+    assert summary["by_rider"][0]["leaflets"] == 4 and summary["by_rider"][0]["points"] == 8
 
 
 def test_secretary_downloads_the_deliveries_as_csv(client, people):
@@ -185,8 +187,8 @@ def test_secretary_downloads_the_deliveries_as_csv(client, people):
     response = client.get(f"/api/v1/campaigns/{campaign['id']}/export.csv", headers=people["secretary"][1])
     assert response.status_code == 200 and response.mimetype == "text/csv"
     lines = response.data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("编号,时间,骑手编号") and len(lines) == 2
-    assert lines[1].endswith(",3,3,6,,'=HYPERLINK(1)")
+    assert lines[0].startswith("编号,时间（北京时间）,骑手编号") and len(lines) == 2
+    assert lines[1].endswith(",3,3,6,,不在网格内,'=HYPERLINK(1)")
     other = client.get(f"/api/v1/campaigns/{campaign['id']}/export.csv", headers=people["other_secretary"][1])
     assert other.status_code == 404
 

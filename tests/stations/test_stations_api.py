@@ -93,3 +93,54 @@ def test_near_point_in_gcj02_is_converted(client, desk):
 def test_near_needs_a_point_and_a_login(client, desk):
     assert client.get("/api/v1/stations", headers=desk["rider"]).status_code in (400, 422)
     assert client.get("/api/v1/stations", query_string={"lat": 38.48, "lon": 106.23}).status_code == 401
+
+
+def _added(client, desk, who="secretary", **over) -> dict:
+    response = client.post("/api/v1/stations", json=_station(**over), headers=desk[who])
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_secretary_changes_her_station(app, client, desk):
+    station = _added(client, desk)
+    response = client.patch(f"/api/v1/stations/{station['id']}", headers=desk["secretary"],
+                            json={"hours": "全天", "services": ["饮水", "电动车充电", "饮水"]})
+    assert response.status_code == 200, response.json
+    assert (response.json["hours"], response.json["services"]) == ("全天", ["饮水", "电动车充电"])
+    assert response.json["name"] == "满春园红色驿站" and response.json["lat"] == 38.48  # untouched
+    with app.app_context():
+        assert db.session.get(Station, station["id"]).hours == "全天"
+
+
+def test_a_moved_station_given_in_gcj02_is_stored_in_wgs84(app, client, desk):
+    station = _added(client, desk)
+    lat, lon = from_wgs84(38.49, 106.24, "gcj02")
+    client.patch(f"/api/v1/stations/{station['id']}", headers=desk["secretary"],
+                 json={"lat": lat, "lon": lon, "coord_sys": "gcj02"})
+    with app.app_context():
+        moved = db.session.get(Station, station["id"])
+        assert abs(moved.lat - 38.49) < 1e-5 and abs(moved.lon - 106.24) < 1e-5
+
+
+@pytest.mark.parametrize("bad", [
+    {"name": ""}, {"hours": "x" * 61}, {"services": []}, {"services": ["按摩"]}, {"lat": 38.5},
+    {"lat": 91, "lon": 106.2}, {"lon": "东边", "lat": 38.4},
+])
+def test_a_bad_change_is_refused_and_changes_nothing(app, client, desk, bad):
+    station = _added(client, desk)
+    response = client.patch(f"/api/v1/stations/{station['id']}", json=bad, headers=desk["secretary"])
+    assert response.status_code == 400 and response.json["error"]["message"]
+    with app.app_context():
+        kept = db.session.get(Station, station["id"])
+        assert (kept.name, kept.hours, kept.services, kept.lat) == ("满春园红色驿站", "8:00-22:00",
+                                                                    ["饮水", "充电", "休息"], 38.48)
+
+
+def test_only_the_communitys_secretary_or_an_admin_changes_a_station(app, client, desk):
+    other = _added(client, desk, who="admin", area_code=OTHER)
+    assert client.patch(f"/api/v1/stations/{other['id']}", json={"hours": "全天"},
+                        headers=desk["secretary"]).status_code == 404
+    assert client.patch(f"/api/v1/stations/{other['id']}", json={"hours": "全天"},
+                        headers=desk["rider"]).status_code == 403
+    assert client.patch(f"/api/v1/stations/{other['id']}", json={"hours": "全天"},
+                        headers=desk["admin"]).status_code == 200
