@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from app.campaigns.models import (
@@ -15,6 +16,7 @@ from app.campaigns.models import (
 )
 from app.common.pagination import PageArgsSchema, page_schema
 from app.geo.schemas import LAT, LON, PointInSchema
+from app.photos.schemas import SignedPhoto
 
 
 class CampaignInSchema(Schema):
@@ -50,6 +52,21 @@ class DeliveryInSchema(PointInSchema):
             raise ValidationError("备注里不要写居民的电话或门牌号。")
 
 
+class DeliveryFilesSchema(Schema):
+    photo = fields.List(Upload(), load_default=list)
+
+
+class DeliveryUploadSchema(DeliveryInSchema):
+    """The whole multipart body, for the OpenAPI document (parsing uses the two halves)."""
+
+    photo = Upload(metadata={"description": "One photo of the leaflet handed over (never a person or a door)"})
+
+
+class TodaySchema(Schema):
+    count = fields.Integer(metadata={"description": "Leaflets you handed out today (China day)"})
+    credited = fields.Integer(metadata={"description": "Of them, within the daily cap (they earn points)"})
+
+
 class CampaignSchema(Schema):
     id = fields.Integer()
     title = fields.String()
@@ -61,6 +78,7 @@ class CampaignSchema(Schema):
     daily_cap = fields.Integer()
     status = fields.String(metadata={"enum": ["active", "closed"]})
     created_at = fields.DateTime()
+    today = fields.Nested(TodaySchema, metadata={"description": "A rider's list only: your day so far"})
 
 
 class DeliverySchema(Schema):
@@ -73,6 +91,7 @@ class DeliverySchema(Schema):
     lon = fields.Float()
     grid_code = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    photo = SignedPhoto(allow_none=True)
     created_at = fields.DateTime()
 
 
