@@ -4,9 +4,8 @@ from __future__ import annotations
 import io
 from typing import IO, Any
 
-from marshmallow import Schema
-
 from flask import Request
+from marshmallow import Schema
 from python_multipart import MultipartParser
 from werkzeug.datastructures import FileStorage, Headers, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge

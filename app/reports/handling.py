@@ -11,10 +11,10 @@ from app.common import clock
 from app.common.db import reading_only
 from app.errors import Unprocessable, ValidationFailed
 from app.extensions import db
+from app.photos import intake
 from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
 from app.photos.threads import PhotoWorkers
-from app.photos import intake
 from app.reports import idempotency
 from app.reports.linking import original_for_duplicate
 from app.reports.models import Report, photo_row

@@ -23,11 +23,11 @@ from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area, Level
+from app.photos import intake
 from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
 from app.photos.threads import PhotoWorkers
 from app.points import service as points
-from app.photos import intake
 from app.reports import idempotency, workflow
 from app.reports.models import OPEN_STATUSES, IdempotencyRecord, Report, Status, photo_row
 from app.reports.screening import (
