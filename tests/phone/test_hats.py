@@ -18,7 +18,7 @@ from tests.phone.test_rider import lose_first_answer, wait_until
 from tests.support.browser import PHONE, browser_context
 
 DEMO_RIDER = SimpleNamespace(phone="13900000101")
-# Beside 福州街快递小哥爱心驿站 (38.4782, 106.2246); 满春园's other station is some 800 m off.
+# Beside 福州街快递小哥爱心驿站 (38.4782, 106.2246); 满春园's other station is some 370 m off.
 NEAR_FUZHOU_STREET = {"latitude": 38.4785, "longitude": 106.2244}
 
 
