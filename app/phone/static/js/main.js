@@ -76,6 +76,7 @@ async function route() {
   const screens = SCREENS[app.user.role];
   if (!screens) { notForPhone(); return; }
   const screen = screens[name] || screens[screens.home];
+  back.hidden = !(name in BACK_TO && screens[name]); // a screen of another role's app falls back to home
   back.href = (name === 'open' && app.user.role !== 'rider' ? '#/tasks' : BACK_TO[name]) || '#/' + screens.home;
   drawTabs(app.user.role, TAB_OF[name] || (screens[name] ? name : screens.home));
   const hash = location.hash;
