@@ -13,8 +13,8 @@ from app.errors import AppError
 from app.geo.cli import areas_cli
 from app.integrations.cli import integrations_cli
 from app.notifications.cli import notifications_cli
+from app.photos.cli import photos_cli
 from app.points.cli import points_cli
-from app.reports.cli import photos_cli
 from app.stats.cli import stats_cli
 
 users_cli = AppGroup("users", help="Manage accounts.")

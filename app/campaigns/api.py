@@ -18,34 +18,33 @@ from app.campaigns.schemas import (
     CampaignSchema,
     CampaignSummarySchema,
     CampaignUploadSchema,
+    DeliveryFilesSchema,
     DeliveryInSchema,
     DeliverySchema,
+    DeliveryUploadSchema,
 )
 from app.common.auth import roles_required
 from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
 from app.common.pagination import paginate
-from app.common.uploads import upload_bytes
+from app.common.uploads import JSON_OR_FORM, json_or_multipart_body, upload_bytes
 from app.errors import ValidationFailed
+from app.photos.intake import PhotoSetup
 from app.photos.service import photo_store
 
 blp = Blueprint("campaigns", __name__, url_prefix="/api/v1/campaigns",
                 description="送政策上门: policy leaflets riders hand out with their orders.")
 
 
-_CREATE_BODY = {"required": True, "content": {"application/json": {"schema": CampaignInSchema},
-                                               "multipart/form-data": {"schema": CampaignUploadSchema}}}
-
-
 @blp.route("", methods=["POST"])
 @roles_required(Role.SECRETARY)
 @blp.response(201, CampaignSchema)
-@blp.doc(requestBody=_CREATE_BODY)
+@blp.doc(requestBody=json_or_multipart_body(CampaignInSchema, CampaignUploadSchema))
 def create_campaign():
     """Start a campaign for your community: JSON, or multipart with an optional `leaflet` file (an
     image, cleaned like a report photo, or a PDF, checked by its content). A leaflet that is neither
     is 415, one too large 413, a damaged one 400; a bad field 400."""
     # One body, JSON or multipart: the same schema reads both (the phone's and the desk's way).
-    form = blp.ARGUMENTS_PARSER.parse(CampaignInSchema(), location="json_or_form")
+    form = blp.ARGUMENTS_PARSER.parse(CampaignInSchema(), location=JSON_OR_FORM)
     files = blp.ARGUMENTS_PARSER.parse(CampaignFilesSchema(), location="files")["leaflet"]
     if len(files) > 1:
         raise ValidationFailed("只能上传一份传单。", code="too_many_leaflets",
@@ -60,9 +59,10 @@ def create_campaign():
 @blp.arguments(CampaignListArgsSchema, location="query")
 @blp.response(200, CampaignPageSchema)
 def list_campaigns(args: dict[str, int]):
-    """Running campaigns of your community (rider), all of it (secretary), all (admin)."""
-    return paginate(service.visible_campaigns(user=current_user), page=args["page"],
-                    per_page=args["per_page"])
+    """Running campaigns of your community (rider, each with your `today`), all of it (secretary),
+    all (admin)."""
+    page = paginate(service.visible_campaigns(user=current_user), page=args["page"], per_page=args["per_page"])
+    return {**page, "items": service.with_my_day(user=current_user, campaigns=page["items"])}
 
 
 @blp.route("/<int:campaign_id>", methods=["GET"])
@@ -96,11 +96,16 @@ def close_campaign(campaign_id: int):
 
 @blp.route("/<int:campaign_id>/deliveries", methods=["POST"])
 @roles_required(Role.RIDER)
-@blp.arguments(DeliveryInSchema)
+@blp.arguments(DeliveryInSchema, location=JSON_OR_FORM)
+@blp.arguments(DeliveryFilesSchema, location="files")
 @blp.response(201, DeliverySchema)
-@blp.doc(parameters=[IDEMPOTENCY_KEY_DOC])
-def record_delivery(form: dict[str, Any], campaign_id: int):
-    """Record leaflets handed over (JSON; never the customer's name, phone or door number)."""
+@blp.doc(parameters=[IDEMPOTENCY_KEY_DOC],
+         requestBody=json_or_multipart_body(DeliveryInSchema, DeliveryUploadSchema))
+def record_delivery(form: dict[str, Any], files: dict[str, Any], campaign_id: int):
+    """Record leaflets handed over: JSON, or multipart with one `photo` of the leaflet (never the
+    customer's name, phone or door number)."""
     return service.record_delivery(rider=current_user, campaign_id=campaign_id, count=form["count"],
                                    lat=form["lat"], lon=form["lon"], note=form["note"],
-                                   idempotency_key=idempotency_key())
+                                   idempotency_key=idempotency_key(),
+                                   photos=[upload_bytes(upload) for upload in files["photo"]],
+                                   setup=PhotoSetup.from_app())

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.common.clock import utcnow
 from app.common.models import TimestampMixin, UTCDateTime
 from app.extensions import db
+from app.photos.intake import IntakePhoto
+from app.photos.references import PHOTO_FILE
 
 TITLE_LENGTH = (2, 60)
 BODY_LENGTH = (2, 2000)
@@ -57,8 +59,8 @@ class Campaign(TimestampMixin, db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The leaflet riders hand out, by its key in the upload store (None: no leaflet).
     leaflet_kind: Mapped[str | None] = mapped_column(String(8))
-    leaflet_key: Mapped[str | None] = mapped_column(String(68))
-    leaflet_thumbnail_key: Mapped[str | None] = mapped_column(String(68))
+    leaflet_key: Mapped[str | None] = mapped_column(String(68), info=PHOTO_FILE)
+    leaflet_thumbnail_key: Mapped[str | None] = mapped_column(String(68), info=PHOTO_FILE)
 
     __table_args__ = (
         CheckConstraint("status IN ('active', 'closed')", name="status"),
@@ -95,6 +97,11 @@ class Delivery(db.Model):
     china_day: Mapped[date] = mapped_column(Date, nullable=False)  # the day the cap counts in
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+    # The photo of the leaflet handed over, if the rider took one (never of a person or a door).
+    photo_key: Mapped[str | None] = mapped_column(String(100), info=PHOTO_FILE)
+    photo_thumbnail_key: Mapped[str | None] = mapped_column(String(100), info=PHOTO_FILE)
+    photo_width: Mapped[int | None] = mapped_column(Integer)
+    photo_height: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         # A retried delivery (same key) is the same delivery: the database settles a race.
@@ -102,4 +109,27 @@ class Delivery(db.Model):
         CheckConstraint(f"count BETWEEN 1 AND {MAX_COUNT}", name="count"),
         CheckConstraint("credited BETWEEN 0 AND count AND points >= 0", name="credited"),
         Index("ix_campaign_deliveries_cap", "campaign_id", "rider_id", "china_day"),
+        CheckConstraint("(photo_key IS NULL) = (photo_thumbnail_key IS NULL)", name="whole_photo"),
     )
+
+    @property
+    def photo(self) -> DeliveryPhoto | None:
+        """The leaflet photo's files, or None."""
+        if self.photo_key is None or self.photo_thumbnail_key is None:
+            return None
+        return DeliveryPhoto(self.photo_key, self.photo_thumbnail_key, self.photo_width, self.photo_height)
+
+    def attach_photo(self, photo: IntakePhoto) -> None:
+        """Name a stored photo as this delivery's."""
+        self.photo_key, self.photo_thumbnail_key = photo.files.image_key, photo.files.thumbnail_key
+        self.photo_width, self.photo_height = photo.processed.width, photo.processed.height
+
+
+@dataclass(frozen=True)
+class DeliveryPhoto:
+    """A delivery's photo files, as SignedPhoto shows them."""
+
+    image_key: str
+    thumbnail_key: str
+    width: int | None
+    height: int | None

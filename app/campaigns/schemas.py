@@ -18,6 +18,7 @@ from app.campaigns.models import (
 )
 from app.common.pagination import PageArgsSchema, page_schema
 from app.geo.schemas import LAT, LON, PointInSchema
+from app.photos.schemas import SignedPhoto
 from app.photos.service import photo_url
 
 
@@ -74,6 +75,19 @@ class LeafletSchema(Schema):
     thumbnail_url = fields.Function(
         lambda leaflet: photo_url(leaflet.thumbnail_key, variant="thumbnail") if leaflet.thumbnail_key else None,
         allow_none=True, metadata={"description": "Images only"})
+class DeliveryFilesSchema(Schema):
+    photo = fields.List(Upload(), load_default=list)
+
+
+class DeliveryUploadSchema(DeliveryInSchema):
+    """The whole multipart body, for the OpenAPI document (parsing uses the two halves)."""
+
+    photo = Upload(metadata={"description": "One photo of the leaflet handed over (never a person or a door)"})
+
+
+class TodaySchema(Schema):
+    count = fields.Integer(metadata={"description": "Leaflets you handed out today (China day)"})
+    credited = fields.Integer(metadata={"description": "Of them, within the daily cap (they earn points)"})
 
 
 class CampaignSchema(Schema):
@@ -88,6 +102,7 @@ class CampaignSchema(Schema):
     status = fields.String(metadata={"enum": ["active", "closed"]})
     leaflet = fields.Nested(LeafletSchema, allow_none=True)
     created_at = fields.DateTime()
+    today = fields.Nested(TodaySchema, metadata={"description": "A rider's list only: your day so far"})
 
 
 class DeliverySchema(Schema):
@@ -100,6 +115,7 @@ class DeliverySchema(Schema):
     lon = fields.Float()
     grid_code = fields.String(allow_none=True)
     note = fields.String(allow_none=True)
+    photo = SignedPhoto(allow_none=True)
     created_at = fields.DateTime()
 
 

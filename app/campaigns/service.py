@@ -2,6 +2,8 @@
 earning points once, within a daily cap per rider that restarts at China midnight."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,10 +14,12 @@ from app.auth.models import Role, User
 from app.campaigns.leaflets import LeafletLimits, leaflet_until_saved
 from app.campaigns.models import Campaign, CampaignStatus, Delivery
 from app.common import clock
+from app.common.db import commit_keeping_loaded, reading_only
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Level
+from app.photos.intake import IntakePhoto, PhotoSetup, check_photo_count
 from app.photos.storage import PhotoStore
 from app.points import rules as point_rules
 from app.points import service as points
@@ -55,15 +59,6 @@ def campaign_phase(campaign: Campaign, *, today: date) -> str:
     return "upcoming" if campaign.starts_on > today else "running"
 
 
-def leaflet_keys() -> set[str]:
-    """Every stored file a campaign's leaflet refers to (for the upload store's orphan sweep)."""
-    keys: set[str] = set()
-    for key, thumbnail_key in db.session.execute(
-            select(Campaign.leaflet_key, Campaign.leaflet_thumbnail_key).where(Campaign.leaflet_key.is_not(None))):
-        keys.update(k for k in (key, thumbnail_key) if k)
-    return keys
-
-
 def _same_campaign_just_made(terms: dict[str, Any]) -> Campaign | None:
     return db.session.scalar(select(Campaign).where(
         *(getattr(Campaign, name) == value for name, value in terms.items()),
@@ -86,6 +81,32 @@ def visible_campaigns(*, user: User) -> Select[tuple[Campaign]]:
     raise Forbidden("你的角色不能查看送政策上门活动。", code="role_not_allowed")
 
 
+@dataclass(frozen=True)
+class RiderCampaign:
+    """A running campaign as a rider sees it: with their leaflets of today in it (count, credited)."""
+
+    campaign: Campaign
+    today: dict[str, int]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.campaign, name)
+
+
+def with_my_day(*, user: User, campaigns: Sequence[Campaign]) -> Sequence[Campaign | RiderCampaign]:
+    """For a rider, each campaign with what they handed out of it today (China day), against which
+    its daily cap counts; for anyone else the campaigns as they are."""
+    if user.role != Role.RIDER or not campaigns:
+        return campaigns
+    today = china_date(clock.utcnow())
+    totals = {campaign_id: (int(count), int(credited)) for campaign_id, count, credited in db.session.execute(
+        select(Delivery.campaign_id, func.sum(Delivery.count), func.sum(Delivery.credited))
+        .where(Delivery.rider_id == user.id, Delivery.china_day == today,
+               Delivery.campaign_id.in_([c.id for c in campaigns]))
+        .group_by(Delivery.campaign_id))}
+    return [RiderCampaign(c, dict(zip(("count", "credited"), totals.get(c.id, (0, 0)), strict=True)))
+            for c in campaigns]
+
+
 def get_campaign(*, campaign_id: int, for_user: User) -> Campaign:
     """One campaign the user may see; NotFound otherwise."""
     campaign = db.session.scalar(visible_campaigns(user=for_user).where(Campaign.id == campaign_id))
@@ -104,19 +125,41 @@ def close_campaign(*, secretary: User, campaign_id: int) -> Campaign:
 
 
 def record_delivery(*, rider: User, campaign_id: int, count: int, lat: float, lon: float,
-                    note: str | None = None, idempotency_key: str | None = None) -> Delivery:
-    """A rider records leaflets handed over; points within the daily cap, once. A retry with the
-    same Idempotency-Key gives back the first delivery."""
-    campaign = get_campaign(campaign_id=campaign_id, for_user=rider)  # running, in their community
+                    note: str | None = None, idempotency_key: str | None = None,
+                    photos: Sequence[bytes] = (), setup: PhotoSetup | None = None) -> Delivery:
+    """A rider records leaflets handed over, with at most one photo of the leaflet (stored by
+    `setup`, the app's by default); points within the daily cap, once. A retry with the same
+    Idempotency-Key gives back the first delivery and stores nothing again."""
+    check_photo_count(photos, minimum=0, maximum=1, field="photo")
+    with reading_only():  # no write lock while the photo decodes
+        campaign = get_campaign(campaign_id=campaign_id, for_user=rider)  # running, in their community
+        earlier = _delivery_with_key(rider.id, idempotency_key)
+        commit_keeping_loaded(db.session())
+    if earlier is not None:
+        return earlier
+    with (setup or PhotoSetup.from_app()).intake(photos) as incoming:
+        stored = incoming.stored()  # a bad photo's error: nothing is written
+        delivery, created = _record_once(campaign, rider=rider, count=count, lat=lat, lon=lon, note=note,
+                                         idempotency_key=idempotency_key, photo=stored[0] if stored else None)
+        if created:
+            incoming.keep()
+    return delivery
+
+
+def _record_once(campaign: Campaign, *, rider: User, count: int, lat: float, lon: float, note: str | None,
+                 idempotency_key: str | None, photo: IntakePhoto | None) -> tuple[Delivery, bool]:
+    """One transaction: the delivery and its award, (it, True); or the delivery made earlier with
+    this key, (it, False)."""
     # One rider's deliveries in turn: the cap is read and written while nobody else writes it.
     points.lock_rider(rider_id=rider.id)
+    db.session.refresh(campaign)  # read while the photo decoded: closed since?
     earlier = _delivery_with_key(rider.id, idempotency_key)
     if earlier is not None:
         db.session.rollback()
-        return earlier
+        return earlier, False
     try:
         delivery = _new_delivery(campaign, rider=rider, count=count, lat=lat, lon=lon, note=note,
-                                 idempotency_key=idempotency_key)
+                                 idempotency_key=idempotency_key, photo=photo)
         if delivery.points:
             points.award_once(award=point_rules.delivery_award(
                 rider_id=rider.id, delivery_id=delivery.id, credited=delivery.credited,
@@ -128,12 +171,12 @@ def record_delivery(*, rider: User, campaign_id: int, count: int, lat: float, lo
         earlier = _delivery_with_key(rider.id, idempotency_key)
         if earlier is None:
             raise
-        return earlier
-    return delivery
+        return earlier, False
+    return delivery, True
 
 
 def _new_delivery(campaign: Campaign, *, rider: User, count: int, lat: float, lon: float,
-                  note: str | None, idempotency_key: str | None) -> Delivery:
+                  note: str | None, idempotency_key: str | None, photo: IntakePhoto | None) -> Delivery:
     """Insert a delivery with its credited leaflets and points (flush only)."""
     if campaign.status != CampaignStatus.ACTIVE:
         raise Conflict("这个活动已结束。", code="campaign_closed")
@@ -147,6 +190,8 @@ def _new_delivery(campaign: Campaign, *, rider: User, count: int, lat: float, lo
                         points=credited * campaign.points_per_delivery, lat=lat, lon=lon,
                         grid_code=_grid_at(lat, lon), note=note.strip() if note else None, china_day=today,
                         idempotency_key=idempotency_key, created_at=now)
+    if photo is not None:
+        delivery.attach_photo(photo)
     db.session.add(delivery)
     db.session.flush()
     return delivery

@@ -5,12 +5,15 @@ import io
 from typing import IO, Any
 
 from flask import Request
+from marshmallow import Schema
 from python_multipart import MultipartParser
 from werkzeug.datastructures import FileStorage, Headers, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
+# webargs' location for a body sent either as JSON or as a (multipart) form.
+JSON_OR_FORM = "json_or_form"
 # A multipart body is read from the server in steps of this size.
 READ_STEP = 1024 * 1024
 # The charsets a form field may declare (werkzeug's list); anything else is read as UTF-8.
@@ -159,3 +162,14 @@ def upload_bytes(upload: FileStorage) -> bytes:
     if isinstance(upload.stream, io.BytesIO):
         return upload.stream.getvalue()  # the buffer itself, trimmed in place
     return upload.read()
+
+
+def multipart_body(schema: type[Schema]) -> dict[str, Any]:
+    """An OpenAPI requestBody for a multipart form whose text fields and files are one schema."""
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+def json_or_multipart_body(json_schema: type[Schema], multipart_schema: type[Schema]) -> dict[str, Any]:
+    """An OpenAPI requestBody taken as JSON, or as multipart with files (the same fields as text)."""
+    return {"required": True, "content": {"application/json": {"schema": json_schema},
+                                          "multipart/form-data": {"schema": multipart_schema}}}

@@ -70,6 +70,12 @@ def photo_url(key: str, *, variant: str = "image", external: bool = False) -> st
     return f"{root}/api/v1/photos/{token}"  # outside a request (CLI, workers): no host to build on
 
 
+def photo_links(*, image_key: str, thumbnail_key: str) -> dict[str, str]:
+    """A stored photo as the API shows it: signed, expiring links to the image and its thumbnail."""
+    return {"url": photo_url(image_key, variant="image"),
+            "thumbnail_url": photo_url(thumbnail_key, variant="thumbnail")}
+
+
 def photo_links_expiry() -> int:
     """The expiry every photo link signed now carries: a response's links change when it does."""
     return link_expiry(_ttl_seconds())

@@ -14,7 +14,7 @@ from app.auth.models import Role
 from app.common.auth import roles_required
 from app.common.db import reading_only
 from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
-from app.common.uploads import upload_bytes
+from app.common.uploads import multipart_body, upload_bytes
 from app.photos.service import photo_limits, photo_store, photo_workers
 from app.reports import handling
 from app.reports.models import Report
@@ -28,7 +28,6 @@ from app.reports.schemas import (
     ResolveFilesSchema,
     ResolveFormSchema,
     ResolveUploadSchema,
-    multipart_body,
 )
 
 blp = Blueprint("report_actions", __name__, url_prefix="/api/v1/reports",

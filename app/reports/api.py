@@ -10,7 +10,7 @@ from app.common.auth import roles_required
 from app.common.conditional import etag_for, unless_fresh
 from app.common.db import reading_only
 from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
-from app.common.uploads import upload_bytes
+from app.common.uploads import multipart_body, upload_bytes
 from app.extensions import db, limiter
 from app.geo.datums import point_fields_from_wgs84
 from app.geo.schemas import CoordSysArgsSchema
@@ -24,7 +24,6 @@ from app.reports.schemas import (
     ReportPageSchema,
     ReportSchema,
     ReportUploadSchema,
-    multipart_body,
 )
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",

@@ -11,12 +11,13 @@ from app.common import clock
 from app.common.db import reading_only
 from app.errors import Unprocessable, ValidationFailed
 from app.extensions import db
+from app.photos import intake
 from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
 from app.photos.threads import PhotoWorkers
-from app.reports import idempotency, intake
+from app.reports import idempotency
 from app.reports.linking import original_for_duplicate
-from app.reports.models import Report
+from app.reports.models import Report, photo_row
 from app.reports.workflow import Action, check_allowed, transition
 
 
@@ -63,7 +64,7 @@ def resolve(*, actor: User, report_id: int, note: str | None, photos: list[bytes
         db.session.commit()
     with intake.photo_intake(photos, limits=limits, store=store, workers=workers) as incoming:
         [after] = incoming.stored()
-        photo = intake.photo_row(report_id, after, kind="resolution")
+        photo = photo_row(report_id, after, kind="resolution")
         db.session.add(photo)
         db.session.flush()
         report = _commit(transition(report_id=report_id, action=Action.RESOLVE, actor=actor, note=note,

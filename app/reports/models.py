@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.common.clock import utcnow
 from app.common.models import TimestampMixin, UTCDateTime
 from app.extensions import db
+from app.photos.references import PHOTO_FILE
+
+if TYPE_CHECKING:
+    from app.photos.intake import IntakePhoto
 
 
 class Status(StrEnum):
@@ -116,8 +120,8 @@ class ReportPhoto(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(16), nullable=False, default="report")
-    image_key: Mapped[str] = mapped_column(String(100), nullable=False)
-    thumbnail_key: Mapped[str] = mapped_column(String(100), nullable=False)
+    image_key: Mapped[str] = mapped_column(String(100), nullable=False, info=PHOTO_FILE)
+    thumbnail_key: Mapped[str] = mapped_column(String(100), nullable=False, info=PHOTO_FILE)
     phash: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     width: Mapped[int] = mapped_column(Integer, nullable=False)
     height: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -129,6 +133,15 @@ class ReportPhoto(db.Model):
     report: Mapped[Report] = relationship(back_populates="photos")
 
     __table_args__ = (CheckConstraint("kind IN ('report', 'resolution')", name="kind"),)
+
+
+def photo_row(report_id: int, photo: IntakePhoto, *, kind: str) -> ReportPhoto:
+    """The report_photos row of a stored photo."""
+    p = photo.processed
+    return ReportPhoto(report_id=report_id, kind=kind, image_key=photo.files.image_key,
+                       thumbnail_key=photo.files.thumbnail_key, phash=p.phash, width=p.width,
+                       height=p.height, exif_lat=p.exif_lat, exif_lon=p.exif_lon,
+                       captured_at=p.captured_at)
 
 
 class ReportEvent(db.Model):

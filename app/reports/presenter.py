@@ -13,7 +13,7 @@ from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area
 from app.integrations.models import Integration
-from app.photos.service import photo_url
+from app.photos.service import photo_links
 from app.reports.models import STATUS_TEXT, Report, ReportEvent, ReportPhoto
 from app.reports.workflow import ACTION_TEXT, actions_for
 
@@ -123,6 +123,5 @@ def _actor(user: User | None, viewer: User | None, place: str | None) -> dict[st
 
 
 def _photo(photo: ReportPhoto) -> dict[str, Any]:
-    return {"url": photo_url(photo.image_key, variant="image"),
-            "thumbnail_url": photo_url(photo.thumbnail_key, variant="thumbnail"),
+    return {**photo_links(image_key=photo.image_key, thumbnail_key=photo.thumbnail_key),
             "kind": photo.kind, "width": photo.width, "height": photo.height}

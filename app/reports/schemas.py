@@ -10,6 +10,7 @@ from app.common import clock
 from app.common.fields import Id
 from app.common.pagination import CursorArgsSchema, page_schema
 from app.geo.schemas import AreaSchema, PointInSchema, coord_sys_field
+from app.photos.schemas import PhotoLinkSchema
 from app.reports.models import Status
 from app.reports.screening import FLAGS
 
@@ -73,12 +74,8 @@ class ActorSchema(PersonSchema):
     role = fields.String()
 
 
-class PhotoLinkSchema(Schema):
-    url = fields.String()
-    thumbnail_url = fields.String()
-    kind = fields.String()
-    width = fields.Integer()
-    height = fields.Integer()
+class ReportPhotoLinkSchema(PhotoLinkSchema):
+    kind = fields.String(metadata={"description": "report (the rider's) or resolution (the after-photo)"})
 
 
 class EventSchema(Schema):
@@ -89,7 +86,7 @@ class EventSchema(Schema):
     to_status_text = fields.String(metadata={"description": "to_status in Chinese, as people read it"})
     actor = fields.Nested(ActorSchema, allow_none=True)
     note = fields.String(allow_none=True)
-    photo = fields.Nested(PhotoLinkSchema, allow_none=True)
+    photo = fields.Nested(ReportPhotoLinkSchema, allow_none=True)
     at = fields.DateTime()
 
 
@@ -109,7 +106,7 @@ class ReportSchema(Schema):
     distance_m = fields.Float(allow_none=True)
     department = fields.Nested(PersonSchema, allow_none=True)
     due_at = fields.DateTime(allow_none=True)
-    photos = fields.List(fields.Nested(PhotoLinkSchema))
+    photos = fields.List(fields.Nested(ReportPhotoLinkSchema))
     flags = fields.List(fields.String())
     duplicate_of = fields.Integer(allow_none=True)
     rating = fields.Integer(allow_none=True)
@@ -168,7 +165,3 @@ class ResolveUploadSchema(ResolveFormSchema):
 
     photo = Upload(required=True, metadata={"description": "the after-photo"})
 
-
-def multipart_body(schema: type[Schema]) -> dict:
-    """An OpenAPI requestBody for a multipart form whose text fields and files are one schema."""
-    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}

@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.auth.models import User
-from app.campaigns import service as campaigns
 from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
@@ -24,12 +23,13 @@ from app.errors import Forbidden, NotFound, Unprocessable, ValidationFailed
 from app.extensions import db
 from app.geo import service as geo
 from app.geo.models import Area, Level
+from app.photos import intake
 from app.photos.pipeline import PhotoLimits
-from app.photos.storage import PhotoStore, Removal
+from app.photos.storage import PhotoStore
 from app.photos.threads import PhotoWorkers
 from app.points import service as points
-from app.reports import idempotency, intake, workflow
-from app.reports.models import OPEN_STATUSES, IdempotencyRecord, Report, ReportPhoto, Status
+from app.reports import idempotency, workflow
+from app.reports.models import OPEN_STATUSES, IdempotencyRecord, Report, Status, photo_row
 from app.reports.screening import (
     Lookback,
     ScreeningPolicy,
@@ -246,7 +246,7 @@ def _record_report(*, source: _Source, category: Category, fields: dict[str, Any
     flags = with_reuse_flag(flags, incoming.phashes())
     if flags != report.flags:
         report.flags = flags
-    photos = [intake.photo_row(report.id, photo, kind="report") for photo in incoming.stored()]
+    photos = [photo_row(report.id, photo, kind="report") for photo in incoming.stored()]
     db.session.add_all(photos)
     db.session.flush()
     set_committed_value(report, "photos", photos)  # a new report has no others: no query to load them
@@ -372,13 +372,3 @@ def report_version(report: Report) -> list[Any]:
     confirmations = db.session.execute(select(func.count(), func.max(Report.id)).where(
         Report.duplicate_of_id == report.id)).one()
     return [report.id, report.version, report.updated_at.isoformat(), original, *confirmations]
-
-
-def remove_orphan_photos(*, store: PhotoStore, older_than: timedelta) -> Removal:
-    """Delete stored files no report photo or campaign leaflet refers to (left by a process killed
-    mid-submission)."""
-    referenced: set[str] = campaigns.leaflet_keys()
-    for image_key, thumbnail_key in db.session.execute(
-            select(ReportPhoto.image_key, ReportPhoto.thumbnail_key)):
-        referenced.update((image_key, thumbnail_key))
-    return store.remove_orphans(referenced=referenced, older_than=older_than)

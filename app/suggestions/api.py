@@ -3,19 +3,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_jwt_extended import current_user
 from flask_smorest import Blueprint
 
 from app.auth.models import Role
 from app.common.auth import roles_required
+from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
 from app.common.pagination import paginate
+from app.common.uploads import JSON_OR_FORM, json_or_multipart_body, upload_bytes
+from app.photos.intake import PhotoSetup
 from app.suggestions import service
 from app.suggestions.schemas import (
     ReplyInSchema,
+    SuggestionFilesSchema,
     SuggestionInSchema,
     SuggestionListArgsSchema,
     SuggestionPageSchema,
     SuggestionSchema,
+    SuggestionUploadSchema,
 )
 
 blp = Blueprint("suggestions", __name__, url_prefix="/api/v1/suggestions",
@@ -24,12 +30,19 @@ blp = Blueprint("suggestions", __name__, url_prefix="/api/v1/suggestions",
 
 @blp.route("", methods=["POST"])
 @roles_required(Role.RIDER)
-@blp.arguments(SuggestionInSchema)
+@blp.arguments(SuggestionInSchema, location=JSON_OR_FORM)
+@blp.arguments(SuggestionFilesSchema, location="files")
 @blp.response(201, SuggestionSchema)
-def submit_suggestion(form: dict[str, Any]):
-    """Send a suggestion to your community's secretary (lat/lon optional, in coord_sys)."""
-    return service.submit_suggestion(rider=current_user, content=form["content"], lat=form["lat"],
-                                     lon=form["lon"])
+@blp.doc(parameters=[IDEMPOTENCY_KEY_DOC],
+         requestBody=json_or_multipart_body(SuggestionInSchema, SuggestionUploadSchema))
+def submit_suggestion(form: dict[str, Any], files: dict[str, Any]):
+    """Send a suggestion to your community's secretary: JSON, or multipart with up to 6 `photos`
+    (lat/lon optional, in coord_sys)."""
+    return service.submit_suggestion(
+        rider=current_user, content=form["content"], lat=form["lat"], lon=form["lon"],
+        photos=[upload_bytes(upload) for upload in files["photos"]],
+        max_photos=current_app.config["MAX_PHOTOS_PER_REPORT"], idempotency_key=idempotency_key(),
+        setup=PhotoSetup.from_app())
 
 
 @blp.route("", methods=["GET"])

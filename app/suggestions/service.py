@@ -1,28 +1,58 @@
-"""社情民意 rules: a rider writes to their community's secretary; she replies and may adopt it (采纳),
-which earns the rider points exactly once; each sees only the suggestions that are theirs."""
+"""社情民意 rules: a rider writes to their community's secretary, with photos if they like; she replies
+and may adopt it (采纳), which earns the rider points exactly once; each sees only the suggestions that
+are theirs."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Select, case, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role, User
 from app.common import clock
+from app.common.db import commit_keeping_loaded, reading_only
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.notifications import service as notifications
+from app.photos.intake import PhotoSetup, check_photo_count
 from app.points import rules as point_rules
 from app.points import service as points
-from app.suggestions.models import Suggestion, SuggestionStatus
+from app.suggestions.models import Suggestion, SuggestionPhoto, SuggestionStatus
+
+MAX_PHOTOS = 6  # as many as a report takes; the app's MAX_PHOTOS_PER_REPORT is passed in
 
 
-def submit_suggestion(*, rider: User, content: str, lat: float | None = None,
-                      lon: float | None = None) -> Suggestion:
-    """A rider sends a suggestion to the secretary of their community."""
+def submit_suggestion(*, rider: User, content: str, lat: float | None = None, lon: float | None = None,
+                      photos: Sequence[bytes] = (), max_photos: int = MAX_PHOTOS,
+                      idempotency_key: str | None = None, setup: PhotoSetup | None = None) -> Suggestion:
+    """A rider sends a suggestion to the secretary of their community, with up to `max_photos`
+    photos (cleaned and stored by `setup`, the app's by default). A retry with the same
+    Idempotency-Key gives back the first suggestion and stores nothing again."""
     if rider.area_code is None:
         raise Forbidden("你的账号还没有所属社区。", code="no_area")
-    suggestion = Suggestion(rider_id=rider.id, area_code=rider.area_code, content=content.strip(),
-                            lat=lat, lon=lon, status=SuggestionStatus.OPEN)
-    db.session.add(suggestion)
-    db.session.commit()
+    check_photo_count(photos, minimum=0, maximum=max_photos)
+    with reading_only():  # no write lock while the photos decode
+        earlier = _suggestion_with_key(rider.id, idempotency_key)
+        commit_keeping_loaded(db.session())
+    if earlier is not None:
+        return earlier
+    with (setup or PhotoSetup.from_app()).intake(photos) as incoming:
+        stored = incoming.stored()  # the first bad photo's error: nothing is written
+        suggestion = Suggestion(rider_id=rider.id, area_code=rider.area_code, content=content.strip(),
+                                lat=lat, lon=lon, status=SuggestionStatus.OPEN,
+                                idempotency_key=idempotency_key,
+                                photos=[SuggestionPhoto.of(photo, position=n) for n, photo in enumerate(stored)])
+        db.session.add(suggestion)
+        try:
+            commit_keeping_loaded(db.session())
+        except IntegrityError:
+            # A retry raced us with the same key and won: its suggestion is the answer.
+            db.session.rollback()
+            earlier = _suggestion_with_key(rider.id, idempotency_key)
+            if earlier is None:
+                raise
+            return earlier
+        incoming.keep()
     return suggestion
 
 
@@ -83,3 +113,10 @@ def reply_to_suggestion(*, secretary: User, suggestion_id: int, reply: str, adop
         body=reply.strip()[:500], data={"suggestion_id": suggestion.id, "adopted": adopted})
     db.session.commit()  # expires the suggestion: its reply is read back on first use
     return suggestion
+
+
+def _suggestion_with_key(rider_id: int, key: str | None) -> Suggestion | None:
+    if key is None:
+        return None
+    return db.session.scalar(select(Suggestion).where(Suggestion.rider_id == rider_id,
+                                                      Suggestion.idempotency_key == key))

@@ -1,7 +1,7 @@
 """送政策上门 campaigns carry a leaflet file (an image or a PDF in the upload store)
 
 Revision ID: 0017_leaflets
-Revises: 0014_hats
+Revises: 0016_hat_photos
 Create Date: 2026-12-08 10:00:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0017_leaflets'
-down_revision = '0014_hats'
+down_revision = '0016_hat_photos'
 branch_labels = None
 depends_on = None
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from app.auth.models import Role
 from app.campaigns.models import Campaign
 from app.extensions import db
+from app.photos.references import remove_orphan_photos
 from app.photos.service import photo_store
-from app.reports.service import remove_orphan_photos
 from tests.factories import auth_headers, make_community, make_user
 from tests.images import jpeg_bytes, pdf_bytes, png_bytes
 from tests.mapdata import COMMUNITY, GRID_EAST, GRID_WEST, IN_WEST, OUTSIDE, load_small_map

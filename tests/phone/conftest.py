@@ -53,10 +53,10 @@ def phone_jpeg(seed: int = 0, size: tuple[int, int] = (800, 600)) -> dict:
     return {"name": f"IMG_{seed:04d}.JPG", "mimeType": "image/jpeg", "buffer": data}
 
 
-def log_in(page, user, *, path: str = "/app/") -> None:
+def log_in(page, user, *, path: str = "/app/", password: str = PASSWORD) -> None:
     """Open the app and log in as a person does: type phone and password, tap 登录."""
     page.goto(path)
     page.fill("input[name=phone]", user.phone)
-    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=password]", password)
     page.get_by_role("button", name="登录").tap()
     page.locator("#tabs a").first.wait_for()

@@ -20,13 +20,13 @@ def stored_reports(app) -> list[Report]:
         return reports
 
 
-def lose_first_answer(app, monkeypatch) -> list[str]:
-    """The server handles the first report POST in full, then the connection drops before its answer
+def lose_first_answer(app, monkeypatch, path: str = "/api/v1/reports") -> list[str]:
+    """The server handles the first POST to `path` in full, then the connection drops before its answer
     (a phone losing signal in a stairwell). Gives the Idempotency-Keys of the POSTs as they come."""
     real, posts = app.wsgi_app, []
 
     def dropping(environ, start_response):  # type: ignore[no-untyped-def]
-        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == "/api/v1/reports":
+        if environ["REQUEST_METHOD"] == "POST" and environ["PATH_INFO"] == path:
             posts.append(environ.get("HTTP_IDEMPOTENCY_KEY"))
             if len(posts) == 1:
                 answer = real(environ, lambda *args: None)

@@ -4,9 +4,12 @@ import { api, saveSession, session, whenLoggedOut } from './api.js';
 import { accountScreen, loginScreen, registerScreen } from './account.js';
 import { Live } from './live.js';
 import { disablePush, enablePush, pushSupported, renewPush } from './push.js';
+import { campaignScreen, deliverScreen, suggestScreen } from './hats.js';
+import { sendEntry } from './outbox.js';
 import { openOutbox, WAITING } from './queue.js';
 import { categories } from './reports.js';
-import { boardScreen, mineScreen, pointsScreen, reportScreen, riderReport, sendReport } from './rider.js';
+import { boardScreen, mineScreen, pointsScreen, reportScreen, riderReport } from './rider.js';
+import { stationsScreen } from './stations.js';
 import { chinaTime, fill, flash, h, routed, show } from './ui.js';
 import { keepSendingLocation, resumeDuty, tasksScreen, workerReport } from './worker.js';
 
@@ -15,9 +18,10 @@ const app = { user: null, outbox: null, live: null, leave: null, message: null }
 
 const SCREENS = {
   rider: { home: 'new', new: reportScreen, mine: mineScreen, report: riderReport, open: riderReport,
-    points: pointsScreen, board: boardScreen, notices: noticesScreen, account: account },
+    points: pointsScreen, board: boardScreen, notices: noticesScreen, account: account,
+    suggest: suggestScreen, deliver: deliverScreen, campaign: campaignScreen, stations: stationsScreen },
   grid_worker: { home: 'tasks', tasks: tasksScreen, task: workerReport, open: workerReport,
-    notices: noticesScreen, account: account },
+    notices: noticesScreen, account: account, stations: stationsScreen },
 };
 const TABS = {
   rider: [['new', '上报'], ['mine', '记录'], ['points', '积分'], ['notices', '消息'], ['account', '我的']],
@@ -25,7 +29,11 @@ const TABS = {
 };
 
 // Screens under a tab light that tab.
-const TAB_OF = { report: 'mine', board: 'points', task: 'tasks', open: 'notices' };
+const TAB_OF = { report: 'mine', board: 'points', task: 'tasks', open: 'notices', suggest: 'new', deliver: 'new',
+  campaign: 'new' };
+// Where a screen's back arrow leads, for the screens that have one.
+const BACK_TO = { report: '#/mine', open: '#/mine', board: '#/points', task: '#/tasks', suggest: '#/new',
+  deliver: '#/new', campaign: '#/deliver', stations: null };
 
 function parseHash() {
   const [path, query] = location.hash.replace(/^#\/?/, '').split('?');
@@ -57,7 +65,7 @@ async function route() {
   routed();
   const { name, arg, query } = parseHash();
   const back = document.getElementById('back');
-  back.hidden = !['report', 'task', 'board', 'open'].includes(name);
+  back.hidden = !(name in BACK_TO);
   if (!app.user) {
     drawTabs(null);
     const invite = new URLSearchParams(location.search).get('invite');
@@ -68,7 +76,8 @@ async function route() {
   const screens = SCREENS[app.user.role];
   if (!screens) { notForPhone(); return; }
   const screen = screens[name] || screens[screens.home];
-  back.href = app.user.role === 'rider' ? (name === 'board' ? '#/points' : '#/mine') : '#/tasks';
+  back.hidden = !(name in BACK_TO && screens[name]); // a screen of another role's app falls back to home
+  back.href = (name === 'open' && app.user.role !== 'rider' ? '#/tasks' : BACK_TO[name]) || '#/' + screens.home;
   drawTabs(app.user.role, TAB_OF[name] || (screens[name] ? name : screens.home));
   const hash = location.hash;
   const leave = await screen(app, name === 'board' ? { period: arg || 'month' } : { id: arg, query });
@@ -86,6 +95,7 @@ function notForPhone() {
 
 function account(current) {
   const push = pushSupported() ? h('button', { class: 'gs-btn gs-btn--block', type: 'button', id: 'push' }, '开启消息提醒') : null;
+  const stations = h('a', { class: 'gs-btn gs-btn--block', href: '#/stations' }, '附近的红色驿站');
   if (push) {
     push.addEventListener('click', async () => {
       push.disabled = true;
@@ -93,7 +103,7 @@ function account(current) {
     });
   }
   const leaving = async () => { await disablePush().catch(() => {}); stopServices(); };
-  return accountScreen({ user: current.user, extra: push, onLoggedOut: leaving });
+  return accountScreen({ user: current.user, extra: [stations, push], onLoggedOut: leaving });
 }
 
 function noticesScreen() {
@@ -113,7 +123,7 @@ function noticesScreen() {
 // Send what waits in the outbox; announce the result so screens can redraw their counts.
 async function sendOutbox() {
   if (!app.user || app.user.role !== 'rider') return null;
-  const result = await app.outbox.flush(sendReport, { owner: app.user.id });
+  const result = await app.outbox.flush(sendEntry, { owner: app.user.id });
   window.dispatchEvent(new CustomEvent('gs:outbox', { detail: result }));
   return result;
 }

@@ -1,6 +1,6 @@
-// The offline outbox: reports kept on the phone (IndexedDB) until the server has them. Each keeps the
-// Idempotency-Key made when the rider pressed 上报, so however often it is sent, and across reloads,
-// the server stores it once.
+// The offline outbox: what a rider sends (reports, suggestions, deliveries) kept on the phone
+// (IndexedDB) until the server has it. Each keeps the Idempotency-Key made when the rider tapped the
+// button, so however often it is sent, and across reloads, the server stores it once.
 const STORE = 'outbox';
 const VERSION = 1;
 
@@ -51,10 +51,11 @@ export class Outbox {
     return result;
   }
 
-  // Keep a report: {owner, fields, photos: [{blob, name}]} → the stored entry with its key.
-  async add({ owner, fields, photos, key = newKey() }) {
-    const entry = { key, owner, fields, photos, created_at: new Date().toISOString(), state: WAITING,
-      attempts: 0, error: null };
+  // Keep an entry: {owner, kind, target, fields, photos: [{blob, name}]} → the stored entry with its
+  // key. `kind` says what it is ('report', 'suggestion', 'delivery'), `target` what it is for (a campaign).
+  async add({ owner, kind = 'report', target = null, fields, photos, key = newKey() }) {
+    const entry = { key, owner, kind, target, fields, photos, created_at: new Date().toISOString(), state: WAITING,
+      attempts: 0, error: null, problems: null };
     await this.write((store) => store.add(entry));
     return entry;
   }
@@ -77,7 +78,7 @@ export class Outbox {
   }
 
   // Send each waiting entry of `owner`, oldest first, through `send(entry)`, which answers
-  // {outcome: 'sent' | 'retry' | 'failed', error?}. Sent entries are removed; the first 'retry'
+  // {outcome: 'sent' | 'retry' | 'failed', error?, fields?} (fields: the server's word on each field). Sent entries are removed; the first 'retry'
   // stops the round (the network is down). One round at a time per page, and per phone where the
   // browser has Web Locks, so two tabs never send the same entry side by side.
   flush(send, { owner } = {}) {
@@ -106,7 +107,8 @@ export class Outbox {
         this.sent.set(entry.key, result.result);
         report.sent.push({ key: entry.key, result: result.result });
       } else if (result.outcome === 'failed') {
-        await this.patch(entry.key, { state: FAILED, error: result.error, attempts: entry.attempts + 1 });
+        await this.patch(entry.key, { state: FAILED, error: result.error, problems: result.fields || null,
+          attempts: entry.attempts + 1 });
         report.failed += 1;
       } else {
         await this.patch(entry.key, { error: result.error || null, attempts: entry.attempts + 1 });

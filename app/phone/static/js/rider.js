@@ -1,32 +1,15 @@
-// The rider's screens: 上报 (through the offline outbox), my reports, a report's timeline with
-// evaluate and reopen, my points and the leaderboard.
-import { act as actOn, api, NETWORK_MESSAGE } from './api.js';
+// The rider's screens: 上报 (through the offline outbox) with the way to the other hats, my reports
+// and what waits to be sent, a report's timeline with evaluate and reopen, my points and the leaderboard.
+import { act as actOn, api } from './api.js';
+import { entryLabel, sendNow } from './outbox.js';
 import { photoPosition, shrinkPhoto } from './photos.js';
 import { FAILED, WAITING } from './queue.js';
-import { categories, categoryName, reportCard, reportDetail } from './reports.js';
+import { categories, reportCard, reportDetail } from './reports.js';
 import {
   badge, busy, chinaTime, currentPosition, field, fill, flash, h, orDash, screenFor, show, showApiError, showErrors,
 } from './ui.js';
 
-const MAX_PHOTOS = 6;
-
-// How the outbox sends one entry: the Idempotency-Key made at capture goes with every try.
-export async function sendReport(entry) {
-  const form = new FormData();
-  Object.entries(entry.fields).forEach(([name, value]) => {
-    if (value !== null && value !== undefined && value !== '') form.append(name, value);
-  });
-  entry.photos.forEach((photo) => form.append('photos', photo.blob, photo.name));
-  try {
-    const report = await api('/reports', { method: 'POST', form, headers: { 'Idempotency-Key': entry.key } });
-    return { outcome: 'sent', result: report };
-  } catch (error) {
-    // Network down, logged out, busy, or the first try still in progress: keep it and try again.
-    const again = error.offline || error.status === 401 || error.status === 409 || error.status === 429
-      || error.status >= 500;
-    return { outcome: again ? 'retry' : 'failed', error: error.message, fields: error.fields };
-  }
-}
+export const MAX_PHOTOS = 6;
 
 function categoryPicker(list) {
   return h('fieldset', { class: 'gs-field ph-choices', 'data-field': 'category' },
@@ -36,29 +19,42 @@ function categoryPicker(list) {
       h('span', null, category.name_zh))));
 }
 
-function photoPicker(state) {
-  const input = h('input', { class: 'ph-file', id: 'f-photos', type: 'file', name: 'photos', accept: 'image/*',
-    capture: 'environment', multiple: true });
+// The camera/gallery button with previews. `name`: the form field; `max`: how many; `state`, when
+// given, takes the first photo's GPS where the phone gives no position.
+export function photoPicker({ name = 'photos', max = MAX_PHOTOS, text = '拍照或选照片', hint, state = null } = {}) {
+  const input = h('input', { class: 'ph-file', id: 'f-' + name, type: 'file', name, accept: 'image/*',
+    capture: 'environment', multiple: max > 1 });
   const previews = h('div', { class: 'ph-thumbs' });
-  const button = h('label', { for: 'f-photos', class: 'gs-btn gs-btn--block ph-camera' }, '拍照或选照片');
+  const button = h('label', { for: 'f-' + name, class: 'gs-btn gs-btn--block ph-camera' }, text);
   input.addEventListener('change', () => {
-    button.textContent = input.files.length ? `已选 ${input.files.length} 张，点此重选` : '拍照或选照片';
-    if (!state.position && input.files.length) {
+    button.textContent = input.files.length ? `已选 ${input.files.length} 张，点此重选` : text;
+    if (state && !state.position && input.files.length) {
       photoPosition(input.files[0]).then((found) => { if (found && !state.position) state.usePhotoPosition(found); });
     }
-    fill(previews, Array.from(input.files).slice(0, MAX_PHOTOS).map((file) => {
+    fill(previews, Array.from(input.files).slice(0, max).map((file) => {
       const image = h('img', { alt: '已选照片' });
       image.src = URL.createObjectURL(file);
       image.onload = () => URL.revokeObjectURL(image.src);
       return image;
     }));
   });
-  return h('div', { class: 'gs-field', 'data-field': 'photos' },
-    button, input, previews,
-    h('div', { class: 'gs-hint' }, `1 到 ${MAX_PHOTOS} 张；上传前在手机上压缩，省流量。`));
+  return h('div', { class: 'gs-field', 'data-field': name }, button, input, previews,
+    hint ? h('div', { class: 'gs-hint' }, hint) : null);
 }
 
-function positionBlock(state) {
+// The photos of a file input, shrunk on the phone, as the outbox keeps them.
+export async function shrunkPhotos(input) {
+  const photos = [];
+  for (const file of Array.from(input.files)) {
+    const blob = await shrinkPhoto(file);
+    photos.push({ blob, name: blob.name || file.name || 'photo.jpg' });
+  }
+  return photos;
+}
+
+// The phone's position, located at once and again on a tap (into state.position), with the place's
+// name when the network gives it.
+export function positionBlock(state) {
   const text = h('p', { class: 'ph-position', id: 'position' }, '正在定位…');
   const retry = h('button', { class: 'gs-btn', type: 'button' }, '重新定位');
   const locate = async () => {
@@ -103,27 +99,40 @@ async function capture(form, state) {
     description: form.description.value.trim(), address: form.address.value.trim(),
     captured_at: new Date().toISOString(),
   };
-  const photos = [];
-  for (const file of Array.from(form.photos.files)) {
-    const blob = await shrinkPhoto(file);
-    photos.push({ blob, name: blob.name || file.name || 'photo.jpg' });
-  }
-  return { fields, photos };
+  return { fields, photos: await shrunkPhotos(form.photos) };
 }
 
-function afterSubmit(app, report, waiting) {
+// Kept for later: why, in a line (the network, or what the server said).
+export function whyKept(outcome) {
+  return outcome.offline ? '现在网络不通' : `暂时没能发送（${outcome.waiting.error}）`;
+}
+
+function afterSubmit(outcome) {
+  const report = outcome.sent;
   if (report) {
     const who = report.assigned_to ? `，已派给网格员${report.assigned_to.name}` : '';
     show('上报成功', flash(`已上报，编号 ${report.id}${who}。`), h('p', null, '状态：', badge(report)),
       h('a', { class: 'gs-btn gs-btn--primary gs-btn--block', href: '#/new?again=' + Date.now() }, '再报一件'),
       h('a', { class: 'gs-btn gs-btn--block', href: `#/report/${report.id}` }, '查看进度'));
   } else {
-    const offline = !waiting || !waiting.error || waiting.error === NETWORK_MESSAGE;
-    const why = offline ? '现在网络不通' : `暂时没能发送（${waiting.error}）`;
-    show('已保存', flash(`${why}，这条上报已保存在手机上，稍后会自动发送，不会重复。`),
+    show('已保存', flash(`${whyKept(outcome)}，这条上报已保存在手机上，稍后会自动发送，不会重复。`),
       h('a', { class: 'gs-btn gs-btn--primary gs-btn--block', href: '#/new?again=' + Date.now() }, '再报一件'),
       h('a', { class: 'gs-btn gs-btn--block', href: '#/mine' }, '查看等待发送的上报'));
   }
+}
+
+// The way from the home screen to the rider's other hats and to the nearest 红色驿站.
+function hatsNav() {
+  return h('nav', { class: 'ph-hats', 'aria-label': '更多' },
+    h('a', { class: 'gs-btn', href: '#/suggest' }, '提建议'),
+    h('a', { class: 'gs-btn', href: '#/deliver' }, '送政策'),
+    h('a', { class: 'gs-btn', href: '#/stations' }, '红色驿站'));
+}
+
+// What a screen shows once an entry went through the outbox: sent, kept for later, or refused.
+export function outcomeOf(form, outcome) {
+  if (outcome.failed) showErrors(form, outcome.failed.fields, Object.keys(outcome.failed.fields).length ? null : outcome.failed.message);
+  return outcome;
 }
 
 export async function reportScreen(app) {
@@ -131,7 +140,8 @@ export async function reportScreen(app) {
   const list = await categories();
   const form = h('form', { class: 'ph-form', novalidate: true },
     waitingBanner(await app.outbox.list(app.user.id)),
-    categoryPicker(list), photoPicker(state), positionBlock(state),
+    categoryPicker(list),
+    photoPicker({ state, hint: `1 到 ${MAX_PHOTOS} 张；上传前在手机上压缩，省流量。` }), positionBlock(state),
     field('地址补充', h('input', { class: 'gs-input', id: 'f-address', name: 'address', maxlength: 200,
       placeholder: '例如：3号楼2单元门口' }), '定位不准时，写清楼栋、门牌，方便网格员找到。'),
     field('描述', h('textarea', { class: 'gs-input', id: 'f-description', name: 'description', maxlength: 500,
@@ -143,29 +153,23 @@ export async function reportScreen(app) {
     if (Object.keys(errors).length) { showErrors(form, errors); return; }
     const done = busy(form.querySelector('#submit'), '正在压缩照片…');
     try {
-      const entry = await app.outbox.add({ owner: app.user.id, ...await capture(form, state) });
+      const captured = await capture(form, state);
       form.querySelector('#submit').textContent = '正在上报…';
-      await app.sendOutbox();
-      const left = (await app.outbox.list(app.user.id)).find((e) => e.key === entry.key);
-      if (left && left.state === FAILED) { // refused as it stands: the rider fixes it, nothing is kept
-        await app.outbox.remove(entry.key);
-        showErrors(form, {}, left.error);
-      } else {
-        afterSubmit(app, left ? null : app.outbox.sent.get(entry.key), left);
-      }
+      const outcome = outcomeOf(form, await sendNow(app, { kind: 'report', ...captured }));
+      if (!outcome.failed) afterSubmit(outcome);
     } catch (error) {
       showApiError(form, error);
     } finally {
       done();
     }
   });
-  show('随手拍上报', form);
+  show('随手拍上报', hatsNav(), form);
 }
 
-function waitingBanner(entries) {
+export function waitingBanner(entries) {
   const waiting = entries.filter((e) => e.state === WAITING).length;
   return waiting ? h('a', { class: 'gs-flash ph-waiting', href: '#/mine' },
-    `有 ${waiting} 条上报等待网络，联网后自动发送。`) : null;
+    `有 ${waiting} 条等待网络，联网后自动发送。`) : null;
 }
 
 function waitingList(app, entries) {
@@ -173,8 +177,8 @@ function waitingList(app, entries) {
   return h('section', { class: 'gs-card ph-outbox', id: 'outbox' },
     h('h2', null, `等待发送（${entries.length}）`),
     entries.map((entry) => h('div', { class: 'ph-item', 'data-key': entry.key },
-      h('div', null, h('strong', null, categoryName(entry.fields.category)), ' ',
-        h('span', { class: 'gs-muted' }, `拍于 ${chinaTime(entry.created_at)}`)),
+      h('div', null, h('strong', null, entryLabel(entry)), ' ',
+        h('span', { class: 'gs-muted' }, `记于 ${chinaTime(entry.created_at)}`)),
       entry.state === FAILED
         ? h('div', null, h('span', { class: 'gs-error' }, `发送失败：${entry.error}`), ' ',
           h('button', { class: 'gs-btn gs-btn--danger', type: 'button', onclick: async () => {

@@ -39,6 +39,17 @@ export function screenFor(hash = location.hash) {
   return (title, ...nodes) => { if (location.hash === hash) show(title, ...nodes); };
 }
 
+// For a screen that redraws itself: each call begins a redraw and gives its draw function, which
+// draws only while no later redraw has begun (a slower, older one is dropped, not drawn over it).
+export function latestDraw(draw) {
+  let begun = 0;
+  return () => {
+    begun += 1;
+    const mine = begun;
+    return (...args) => { if (mine === begun) draw(...args); };
+  };
+}
+
 // A number, or a dash where there is none yet.
 export function orDash(value, dash = '—') {
   return value === null || value === undefined ? dash : value;

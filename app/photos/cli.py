@@ -1,4 +1,4 @@
-"""`flask photos gc`: remove stored files that no report photo or campaign leaflet refers to."""
+"""`flask photos gc`: remove stored files that no report, suggestion, delivery or campaign leaflet refers to."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -6,8 +6,8 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
+from app.photos.references import remove_orphan_photos
 from app.photos.service import photo_store
-from app.reports.service import remove_orphan_photos
 
 photos_cli = AppGroup("photos", help="The photo store.")
 
@@ -16,7 +16,7 @@ photos_cli = AppGroup("photos", help="The photo store.")
 @click.option("--older-than-minutes", default=60, show_default=True,
               help="Grace period: files younger than this may belong to a submission in progress.")
 def gc_command(older_than_minutes: int) -> None:
-    """Delete stored files that no report photo or campaign leaflet refers to."""
+    """Delete stored files that no row (report, suggestion, delivery, leaflet) refers to."""
     removed = remove_orphan_photos(store=photo_store(), older_than=timedelta(minutes=older_than_minutes))
     # Every file deleted is counted, leftover temp files of killed writes included.
     click.echo(f"removed {removed.total} files ({len(removed.keys)} orphan photo files, "

@@ -1,19 +1,19 @@
-"""Turning a request's uploads into stored photos (on photo threads), undone unless its report commits."""
+"""Turning a request's uploads into stored photos (on photo threads), undone unless the row that
+holds them commits: one machinery for reports, suggestions and deliveries."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import AppError, ValidationFailed
 from app.photos.background import PhotoJob
 from app.photos.exif import PhotoMetadata
 from app.photos.pipeline import PhotoLimits, ProcessedPhoto
-from app.photos.service import StoredPhoto
+from app.photos.service import StoredPhoto, photo_limits, photo_store, photo_workers
 from app.photos.storage import PhotoStore
 from app.photos.threads import PhotoWorkers
-from app.reports.models import ReportPhoto
 
 
 @dataclass(frozen=True)
@@ -24,23 +24,33 @@ class IntakePhoto:
     files: StoredPhoto
 
 
-def photo_row(report_id: int, photo: IntakePhoto, *, kind: str) -> ReportPhoto:
-    """The report_photos row of a stored photo."""
-    p = photo.processed
-    return ReportPhoto(report_id=report_id, kind=kind, image_key=photo.files.image_key,
-                       thumbnail_key=photo.files.thumbnail_key, phash=p.phash, width=p.width,
-                       height=p.height, exif_lat=p.exif_lat, exif_lon=p.exif_lon,
-                       captured_at=p.captured_at)
+@dataclass(frozen=True)
+class PhotoSetup:
+    """Where a request's photos are cleaned and stored, and within which limits."""
+
+    store: PhotoStore
+    workers: PhotoWorkers
+    limits: PhotoLimits = field(default_factory=PhotoLimits)
+
+    @classmethod
+    def from_app(cls) -> PhotoSetup:
+        """The app's configured store, threads and limits."""
+        return cls(store=photo_store(), workers=photo_workers(), limits=photo_limits())
+
+    def intake(self, photos: Sequence[bytes]) -> AbstractContextManager[PhotoIntake]:
+        """photo_intake() with this setup."""
+        return photo_intake(photos, limits=self.limits, store=self.store, workers=self.workers)
 
 
-def check_photo_count(photos: Sequence[bytes], *, maximum: int) -> None:
-    """Between one and `maximum` photos."""
-    if not photos:
+def check_photo_count(photos: Sequence[bytes], *, maximum: int, minimum: int = 1,
+                      field: str = "photos") -> None:
+    """Between `minimum` and `maximum` photos (`field`: the form field the phone sent them in)."""
+    if len(photos) < minimum:
         raise ValidationFailed("请至少附一张照片。", code="photo_required",
-                               details={"fields": {"photos": ["请至少附一张照片。"]}})
+                               details={"fields": {field: ["请至少附一张照片。"]}})
     if len(photos) > maximum:
         raise ValidationFailed(f"最多附{maximum}张照片。", code="too_many_photos",
-                               details={"fields": {"photos": [f"最多附{maximum}张照片。"]}})
+                               details={"fields": {field: [f"最多附{maximum}张照片。"]}})
 
 
 class PhotoIntake:
@@ -69,7 +79,7 @@ class PhotoIntake:
         return [IntakePhoto(*_outcome(index, job.result)) for index, job in enumerate(self._jobs)]
 
     def keep(self) -> None:
-        """The report holding these photos has committed: their files stay."""
+        """The row holding these photos has committed: their files stay."""
         self.kept = True
 
     def discard(self) -> None:
@@ -86,7 +96,7 @@ class PhotoIntake:
 def photo_intake(photos: Sequence[bytes], *, limits: PhotoLimits, store: PhotoStore,
                  workers: PhotoWorkers) -> Iterator[PhotoIntake]:
     """Start cleaning and storing `photos` on the photo threads. Unless the block calls keep() after
-    its report committed, whatever the jobs stored is removed when the block ends, however it ends."""
+    the row holding them committed, whatever the jobs stored is removed when the block ends, however it ends."""
     intake = PhotoIntake(limits=limits, store=store, workers=workers)
     try:
         intake.start(photos)
