@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -44,9 +45,9 @@ def test_secretary_logs_in_reads_the_leaderboard_downloads_it_and_logs_out(desk_
     assert "13900000101" in desk_page.content()  # her own community's rider: the secretary sees the phone
 
     desk_page.get_by_role("button", name="退出").click()
-    assert desk_page.get_by_role("button", name="登录").is_visible()
+    expect(desk_page.get_by_role("button", name="登录")).to_be_visible()  # waits for the page after 退出
     desk_page.goto("/console/leaderboard")
-    assert desk_page.get_by_role("button", name="登录").is_visible()  # the login is gone
+    expect(desk_page.get_by_role("button", name="登录")).to_be_visible()  # the login is gone
 
 
 def test_an_adjustment_without_a_reason_is_refused_beside_the_field(desk_page, app):
@@ -105,7 +106,7 @@ def test_dispatcher_sees_the_district_board_without_phone_numbers(desk_page):
     desk_page.get_by_label("周期").select_option("all")
     desk_page.get_by_role("button", name="查看").click()
     desk_page.get_by_role("link", name="张骑手").click()
-    assert desk_page.get_by_test_id("balance").is_visible()
+    expect(desk_page.get_by_test_id("balance")).to_be_visible()  # waits for the rider's page
     assert "13900000101" not in desk_page.content()
     assert not desk_page.get_by_role("button", name="确认调整").is_visible()
 
