@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import timedelta
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from PIL import Image, ImageDraw
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from app.campaigns import service as campaigns
 from app.campaigns.leaflets import leaflet_limits
 from app.common import clock
 from app.extensions import db
+from app.geo.demo_map import worker_posts
 from app.photos.service import photo_store
 from app.points.periods import china_date
 from app.stations import service as stations
@@ -23,6 +25,12 @@ from app.suggestions import service as suggestions
 DEMO_STATIONS = (
     ("满春园社区党群服务中心红色驿站", 38.4805, 106.2210, "08:00-22:00", ["饮水", "充电", "热饭", "休息", "卫生间"]),
     ("福州街快递小哥爱心驿站", 38.4782, 106.2246, "全天", ["饮水", "充电", "休息", "电动车充电"]),
+)
+# Leaflets the other demo riders handed out over the campaign's first days: (rider, days ago, grid
+# post, leaflets). The first rider (13900000101) has none, so the phone shows an untouched day.
+DEMO_DELIVERIES = (
+    ("13900000102", 6, 0, 8), ("13900000103", 5, 1, 12), ("13900000102", 4, 0, 25),
+    ("13900000103", 2, 2, 6), ("13900000102", 1, 1, 10),
 )
 BIKE_LANE = "福州街自行车道上划了机动车停车位，骑车只能走机动车道，很危险，建议取消这段车位。"
 
@@ -38,16 +46,47 @@ def seed_demo_hats(*, community: str, secretary_phone: str, rider_phone: str) ->
     for name, lat, lon, hours, services in DEMO_STATIONS:
         stations.create_station(actor=secretary, name=name, lat=lat, lon=lon, hours=hours, services=services)
     today = china_date(clock.utcnow())
-    campaigns.create_campaign(
+    campaign = campaigns.create_campaign(
         secretary=secretary, title="居民医保缴费提醒",
         body="2027年度城乡居民医疗保险集中缴费进行中，请提醒居民在12月31日前通过“我的宁夏”或银行缴费。",
         starts_on=today - timedelta(days=7), ends_on=today + timedelta(days=60),
         points_per_delivery=1, daily_cap=20, leaflet=leaflet_picture(), store=photo_store(),
         limits=leaflet_limits())
+    delivered = _deliver_on_past_days(campaign_id=campaign.id, community=community)
     suggestion = suggestions.submit_suggestion(rider=rider, content=BIKE_LANE, lat=38.4790, lon=106.2240)
     suggestions.reply_to_suggestion(secretary=secretary, suggestion_id=suggestion.id, adopted=True,
                                     reply="已采纳：已协调交警取消福州街自行车道上的停车位，谢谢你！")
-    yield "满春园社区: 2 个红色驿站, 送政策上门活动「居民医保缴费提醒」（附传单图片）, 1 条已采纳的社情民意"
+    yield (f"满春园社区: 2 个红色驿站, 送政策上门活动「居民医保缴费提醒」（附传单图片，已送出 {delivered} 份）, "
+           "1 条已采纳的社情民意")
+
+
+def _deliver_on_past_days(*, campaign_id: int, community: str) -> int:
+    """The demo deliveries, each recorded through the service as on its own day (cap and points as
+    then); the leaflets handed out in all."""
+    posts = [post for post in worker_posts() if post.community_code == community]
+    riders = {user.phone: user for user in db.session.scalars(
+        select(User).where(User.phone.in_({phone for phone, *_ in DEMO_DELIVERIES})))}
+    now = clock.utcnow()
+    total = 0
+    for phone, days_ago, post, count in DEMO_DELIVERIES:
+        if phone not in riders:
+            continue
+        with _clock_at(now - timedelta(days=days_ago)):
+            campaigns.record_delivery(rider=riders[phone], campaign_id=campaign_id, count=count,
+                                      lat=posts[post].lat, lon=posts[post].lon)
+        total += count
+    return total
+
+
+@contextmanager
+def _clock_at(at: datetime) -> Iterator[None]:
+    # The clock is the one seam for moving time (as tests and the demo reports do).
+    real = clock.utcnow
+    clock.utcnow = lambda: at
+    try:
+        yield
+    finally:
+        clock.utcnow = real
 
 
 def leaflet_picture() -> bytes:

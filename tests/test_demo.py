@@ -50,3 +50,9 @@ def test_demo_has_the_other_hats_in_manchunyuan(app, client):
     assert len(mine) == 1 and mine[0]["status"] == "replied" and mine[0]["adopted"] is True
     points = client.get("/api/v1/me/points", headers=rider).get_json()
     assert any(entry["reason"] == "suggestion_adopted" for entry in points["entries"])
+    secretary = _login(client, "13900000001")
+    reach = client.get(f"/api/v1/campaigns/{campaigns[0]['id']}", headers=secretary).get_json()
+    # Five deliveries by the two other riders on past days; 25 in one day is credited up to the cap.
+    assert (reach["deliveries"], reach["leaflets"], reach["riders"]) == (5, 61, 2)
+    assert reach["points"] == 56 and reach["grids_reached"] == 3
+    assert campaigns[0]["today"] == {"count": 0, "credited": 0}  # the first rider's day is untouched
