@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,6 +14,7 @@ from app.extensions import db
 from app.points.models import LedgerEntry
 from tests.factories import auth_headers, make_community, make_user
 from tests.images import jpeg_bytes, png_bytes, truncated_jpeg_bytes
+from tests.support.uploads import stored_files
 
 HOME = "640104001001"
 CAMPAIGN = {"title": "居民医保缴费提醒", "body": "2027年度城乡居民医保缴费截止12月31日。",
@@ -41,9 +41,6 @@ def deliver(client, headers, campaign_id, photos, key=None, **fields):
     return client.post(f"/api/v1/campaigns/{campaign_id}/deliveries", data=form, content_type="multipart/form-data",
                        headers={**headers, **({"Idempotency-Key": key} if key else {})})
 
-
-def stored_files(app) -> list[Path]:
-    return [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
 
 
 def counts(app) -> tuple[int, int]:

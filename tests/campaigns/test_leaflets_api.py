@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +17,7 @@ from app.photos.service import photo_store
 from tests.factories import auth_headers, make_community, make_user
 from tests.images import jpeg_bytes, pdf_bytes, png_bytes
 from tests.mapdata import COMMUNITY, GRID_EAST, GRID_WEST, IN_WEST, OUTSIDE, load_small_map
+from tests.support.uploads import stored_files
 
 TERMS = {"title": "居民医保缴费提醒", "body": "2027年度城乡居民医保缴费截止12月31日。",
          "starts_on": "2020-01-01", "ends_on": "2099-12-31", "points_per_delivery": "1", "daily_cap": "20"}
@@ -35,9 +35,6 @@ def people(app):
              "admin": make_user(app, Role.ADMIN)}
     return {name: (user, auth_headers(app, user)) for name, user in users.items()}
 
-
-def _files(app) -> list[Path]:
-    return [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
 
 
 def _campaigns(app) -> int:
@@ -76,7 +73,7 @@ def test_an_image_leaflet_goes_through_the_photo_pipeline(app, client, people):
     image, thumbnail = client.get(leaflet["url"]), client.get(leaflet["thumbnail_url"])
     assert image.mimetype == "image/jpeg" and image.data.startswith(b"\xff\xd8")  # re-encoded, no metadata
     assert thumbnail.status_code == 200 and len(thumbnail.data) < len(image.data)
-    assert len(_files(app)) == 2
+    assert len(stored_files(app)) == 2
 
 
 def test_json_and_multipart_without_a_leaflet_both_create(client, people):
@@ -98,7 +95,7 @@ def test_a_file_that_is_not_what_it_claims_is_refused_and_nothing_is_written(app
     response = _post(client, people, data, name=name)
     assert (response.status_code, response.json["error"]["code"]) == (status, code)
     assert "传单" in response.json["error"]["message"] or "照片" in response.json["error"]["message"]
-    assert _campaigns(app) == 0 and _files(app) == []
+    assert _campaigns(app) == 0 and stored_files(app) == []
 
 
 def test_a_pdf_over_the_limit_is_413_and_nothing_is_written(app, client, people, monkeypatch):
@@ -106,13 +103,13 @@ def test_a_pdf_over_the_limit_is_413_and_nothing_is_written(app, client, people,
     big = pdf_bytes().replace(b"%%EOF", b" " * 2000 + b"%%EOF")
     response = _post(client, people, big)
     assert response.status_code == 413 and response.json["error"]["code"] == "leaflet_too_large"
-    assert _campaigns(app) == 0 and _files(app) == []
+    assert _campaigns(app) == 0 and stored_files(app) == []
 
 
 def test_bad_terms_with_a_good_leaflet_write_no_file(app, client, people):
     response = _post(client, people, pdf_bytes(), ends_on="2019-01-01")
     assert response.status_code == 400 and "ends_on" in response.json["error"]["details"]["fields"]
-    assert _campaigns(app) == 0 and _files(app) == []
+    assert _campaigns(app) == 0 and stored_files(app) == []
 
 
 def test_a_failed_database_write_leaves_no_file(app, client, people, monkeypatch):
@@ -124,13 +121,13 @@ def test_a_failed_database_write_leaves_no_file(app, client, people, monkeypatch
     response = _post(client, people, pdf_bytes())
     assert response.status_code == 500
     monkeypatch.undo()
-    assert _campaigns(app) == 0 and _files(app) == []
+    assert _campaigns(app) == 0 and stored_files(app) == []
 
 
 def test_a_retry_gives_back_the_first_campaign(app, client, people):
     first, again = _post(client, people, pdf_bytes()), _post(client, people, pdf_bytes())
     assert first.json["id"] == again.json["id"] and _campaigns(app) == 1
-    assert len(_files(app)) == 1
+    assert len(stored_files(app)) == 1
 
 
 def test_the_orphan_sweep_keeps_leaflets_and_removes_what_nothing_refers_to(app, client, people):
@@ -141,7 +138,7 @@ def test_the_orphan_sweep_keeps_leaflets_and_removes_what_nothing_refers_to(app,
         orphan = photo_store().put(b"%PDF-1.4 left by a killed request %%EOF", ".pdf")
         removed = remove_orphan_photos(store=photo_store(), older_than=timedelta(seconds=-1))
     assert removed.keys == [orphan.key]
-    assert len(_files(app)) == 2  # the leaflet and its thumbnail stay
+    assert len(stored_files(app)) == 2  # the leaflet and its thumbnail stay
 
 
 def _deliver(client, people, campaign_id: int, at: tuple[float, float], count: int, who: str = "rider"):

@@ -17,7 +17,8 @@ from app.reports.models import Report, ReportEvent
 from tests.images import jpeg_bytes
 from tests.integrations.conftest import hotline_form
 from tests.mapdata import COMMUNITY, GRID_EAST, GRID_WEST, IN_EAST, IN_WEST, OUTSIDE
-from tests.reports.conftest import act, count_reports, stored_files
+from tests.reports.conftest import act, count_reports
+from tests.support.uploads import stored_files
 
 FORM = "application/x-www-form-urlencoded"
 

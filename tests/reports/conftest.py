@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,10 +67,6 @@ def submit(client, rider_headers) -> Callable[..., Any]:
                            headers={**rider_headers, **(headers or {})})
 
     return _submit
-
-
-def stored_files(app) -> list[Path]:
-    return [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
 
 
 def count_reports(app) -> int:

@@ -63,7 +63,8 @@ def test_wrong_state_is_409_with_the_current_status(client, app, staff, rider, a
 
 
 def test_resolve_needs_exactly_one_after_photo(app, client, staff, assigned):
-    from tests.reports.conftest import count_reports, stored_files
+    from tests.reports.conftest import count_reports
+    from tests.support.uploads import stored_files
 
     act(client, app, staff["near"], assigned, "accept")
     files_before = len(stored_files(app))

@@ -12,7 +12,8 @@ from app.photos.pipeline import PhotoLimits
 from app.photos.storage import PhotoStore
 from app.photos.threads import workers_with
 from tests.images import truncated_jpeg_bytes
-from tests.reports.conftest import count_reports, phone_photo, stored_files
+from tests.reports.conftest import count_reports, phone_photo
+from tests.support.uploads import stored_files
 
 pytestmark = pytest.mark.usefixtures("write_timing")
 

@@ -12,7 +12,8 @@ from app.auth.models import Role
 from tests.factories import auth_headers, make_user
 from tests.images import heic_bytes, png_bytes, webp_bytes
 from tests.mapdata import COMMUNITY, DISTRICT, GRID_WEST, IN_EAST, IN_WEST, OUTSIDE
-from tests.reports.conftest import count_reports, phone_photo, stored_files
+from tests.reports.conftest import count_reports, phone_photo
+from tests.support.uploads import stored_files
 
 
 @pytest.mark.usefixtures("write_timing")

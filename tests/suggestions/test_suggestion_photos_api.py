@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import threading
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +13,7 @@ from app.extensions import db
 from app.suggestions.models import Suggestion, SuggestionPhoto
 from tests.factories import auth_headers, make_community, make_user
 from tests.images import jpeg_bytes, png_bomb_bytes, truncated_jpeg_bytes
+from tests.support.uploads import stored_files
 
 HOME = "640104001001"
 IDEA = "福州街自行车道上的停车位占了车道，建议取消。"
@@ -30,9 +30,6 @@ def suggest(client, headers, photos, key=None, **fields):
     return client.post("/api/v1/suggestions", data=form, content_type="multipart/form-data",
                        headers={**headers, **({"Idempotency-Key": key} if key else {})})
 
-
-def stored_files(app) -> list[Path]:
-    return [p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file()]
 
 
 def counts(app) -> tuple[int, int]:
