@@ -22,7 +22,15 @@ from app.reports.visibility import reports_visible_to
 from app.stats.aggregates import Parts, live_parts
 from app.stats.hats import other_hats
 from app.stats.measures import CONFIRMED  # noqa: F401  (stats code has read "valid" from here)
-from app.stats.models import SCOPE_ALL, ReportMonthCount, ReportMonthDuration, ReportMonthReporter
+from app.stats.models import (
+    SCOPE_ALL,
+    ReportDayCount,
+    ReportDayDuration,
+    ReportDayReporter,
+    ReportMonthCount,
+    ReportMonthDuration,
+    ReportMonthReporter,
+)
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -33,7 +41,8 @@ STAT_LEVELS = (Level.COMMUNITY, Level.STREET, Level.DISTRICT)
 def report_stats(*, actor: User, area_code: str | None, date_from: date | None,
                  date_to: date | None) -> dict[str, Any]:
     """Statistics of the reports created in an area the actor oversees, between two China days:
-    whole months of a district (or everyone's) from the monthly totals, other days from the reports."""
+    a district's (or everyone's) from the monthly and daily totals, a community's or street's from
+    its reports."""
     area = _area_for(actor, area_code)
     first, last = _days(date_from, date_to)
     parts = _parts(area, first, last)
@@ -60,13 +69,15 @@ def report_stats(*, actor: User, area_code: str | None, date_from: date | None,
 
 def _parts(area: Area | None, first: date, last: date) -> list[Parts]:
     """Where each day's numbers come from: a district's (or everyone's) whole months from the
-    monthly totals; every other day, and any community or street, from the reports in SQL."""
-    scope = SCOPE_ALL if area is None else area.code if area.level == Level.DISTRICT else None
-    months, edges = _whole_months(first, last) if scope else (None, [(first, last)])
-    parts = [live_parts([*_inside(area), Report.created_at >= china_midnight(lo),
-                         Report.created_at < china_midnight(hi + timedelta(days=1))]) for lo, hi in edges]
+    monthly totals and its other days from the daily totals; a community or street from its reports."""
+    if area is not None and area.level != Level.DISTRICT:
+        return [live_parts([*_inside(area), Report.created_at >= china_midnight(first),
+                            Report.created_at < china_midnight(last + timedelta(days=1))])]
+    scope = SCOPE_ALL if area is None else area.code
+    months, edges = _whole_months(first, last)
+    parts = [_stored_parts(DAY_TABLES, "day", scope, lo, hi) for lo, hi in edges]
     if months is not None:
-        parts.append(_monthly_parts(scope or SCOPE_ALL, *months))
+        parts.append(_stored_parts(MONTH_TABLES, "month", scope, *months))
     return parts
 
 
@@ -85,15 +96,21 @@ def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _monthly_parts(scope: str, first_month: date, last_month: date) -> Parts:
-    def rows(model: Any, *columns: str) -> Select[Any]:
-        return select(*(getattr(model, c) for c in columns)).where(
-            model.scope_code == scope, model.month >= first_month, model.month <= last_month)
+MONTH_TABLES = (ReportMonthCount, ReportMonthDuration, ReportMonthReporter)
+DAY_TABLES = (ReportDayCount, ReportDayDuration, ReportDayReporter)
 
-    return Parts(counts=rows(ReportMonthCount, "category_code", "status", "reports", "resolved",
-                             "within_deadline"),
-                 durations=rows(ReportMonthDuration, "measure", "bucket", "reports"),
-                 reporters=rows(ReportMonthReporter, "reporter_id", "reports", "valid_reports"))
+
+def _stored_parts(tables: tuple[Any, Any, Any], period: str, scope: str, first: date, last: date) -> Parts:
+    """The totals of a scope's periods (months or days) from `first` to `last`, both included."""
+    def rows(model: Any, *columns: str) -> Select[Any]:
+        column = getattr(model, period)
+        return select(*(getattr(model, c) for c in columns)).where(
+            model.scope_code == scope, column >= first, column <= last)
+
+    counts, spans, reporters = tables
+    return Parts(counts=rows(counts, "category_code", "status", "reports", "resolved", "within_deadline"),
+                 durations=rows(spans, "measure", "bucket", "reports"),
+                 reporters=rows(reporters, "reporter_id", "reports", "valid_reports"))
 
 
 def _sum_rows(parts: Sequence[Parts], kind: str, keys: Sequence[str],
