@@ -14,6 +14,9 @@ from app.errors import ValidationFailed
 from app.extensions import db
 
 MAX_PER_PAGE = 100
+PER_PAGE_DEFAULT = 20
+MAX_PAGE = 100_000
+CURSOR_MAX_LENGTH = 512
 # Growing lists count at most this many rows per call; past it `total` is this and `total_capped` true.
 TOTAL_CAP = 1000
 # `page` (an offset) reaches no deeper than this; deeper pages are reached with `cursor`.
@@ -21,12 +24,12 @@ MAX_OFFSET_ROWS = 10_000
 
 
 class PageArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=PER_PAGE_DEFAULT, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class CursorArgsSchema(PageArgsSchema):
-    cursor = fields.String(load_default=None, validate=validate.Length(1, 512), metadata={
+    cursor = fields.String(load_default=None, validate=validate.Length(1, CURSOR_MAX_LENGTH), metadata={
         "description": "The `next` of the previous page (opaque); when given, `page` is ignored."})
 
 

@@ -110,6 +110,8 @@ WINDOWS = [
     (date(2025, 10, 1), date(2025, 10, 31)),  # a month the data begins in
     (date(2026, 1, 1), date(2026, 1, 19)),  # days only, from a month's first China midnight
     (date(2026, 3, 1), date(2026, 3, 1)),  # one day, a month's first
+    (date(2025, 11, 3), date(2026, 1, 28)),  # months read whole, less the days outside the window
+    (date(2026, 4, 2), date(2026, 5, 30)),  # two months less a day or two each, nothing whole
 ]
 
 
@@ -129,6 +131,26 @@ def test_totals_and_days_give_what_counting_every_report_gives(app, history, act
         assert _close_to_median(got["median_minutes_to_resolve"], want["resolve"]), window
         tops = [(t["rider"].name, t["reports"], t["valid_reports"]) for t in got["top_reporters"]]
         assert tops == want["top"], window
+
+
+D = date
+
+
+@pytest.mark.parametrize("first, last, months, days", [
+    # most of a month: the month, less its other days
+    (D(2026, 11, 3), D(2026, 11, 30), [(D(2026, 11, 1), D(2026, 11, 1))], [(D(2026, 11, 1), D(2026, 11, 2), -1)]),
+    # a few days: those days
+    (D(2026, 11, 10), D(2026, 11, 20), [], [(D(2026, 11, 10), D(2026, 11, 20), 1)]),
+    # this month so far: the month, less days that have not come (no reports to read)
+    (D(2026, 12, 1), D(2026, 12, 7), [(D(2026, 12, 1), D(2026, 12, 1))], [(D(2026, 12, 8), D(2026, 12, 31), -1)]),
+    # a year to today: thirteen months in one range, less a week before and the days to come
+    (D(2025, 12, 8), D(2026, 12, 7), [(D(2025, 12, 1), D(2026, 12, 1))],
+     [(D(2025, 12, 1), D(2025, 12, 7), -1), (D(2026, 12, 8), D(2026, 12, 31), -1)]),
+    # whole months and a short edge
+    (D(2026, 1, 1), D(2026, 3, 4), [(D(2026, 1, 1), D(2026, 2, 1))], [(D(2026, 3, 1), D(2026, 3, 4), 1)]),
+])
+def test_a_window_is_covered_by_the_fewest_days_of_totals(first, last, months, days):
+    assert service._cover(first, last, today=D(2026, 12, 7)) == (months, days)
 
 
 def test_verify_finds_a_drifted_total_and_rebuild_repairs_it(app, history):
