@@ -79,6 +79,11 @@ class Keyset:
             return tuple_(self.at, self.id) < tuple_(position.at, position.id)
         return self.id < position.id
 
+    def at_or_before(self, position: Position) -> ColumnElement[bool]:
+        if self.at is not None:
+            return tuple_(self.at, self.id) <= tuple_(position.at, position.id)
+        return self.id <= position.id
+
 
 @dataclass(frozen=True)
 class KeysetPage:
@@ -111,7 +116,7 @@ def keyset_page(branches: Sequence[Select[Any]], *, keyset: Keyset, cursor: str 
     number = after.page + 1 if after is not None else page
     paged = [b.where(keyset.before(after)) if after is not None else b for b in branches]
     if offset:
-        rows, found = _deep(paged, keyset=keyset, offset=offset, limit=per_page + 1), None
+        rows, found = _deep(paged, keyset=keyset, offset=offset, limit=per_page + 1)
     else:
         rows, found = _newest(paged, counted=branches, keyset=keyset, limit=per_page + 1)
     more = len(rows) > per_page
@@ -163,16 +168,24 @@ def _newest(branches: Sequence[Select[Any]], *, counted: Sequence[Select[Any]], 
     return [rows[key] for key in sorted(rows, reverse=True)[:limit]], found
 
 
-def _deep(branches: Sequence[Select[Any]], *, keyset: Keyset, offset: int, limit: int) -> list[Row[Any]]:
-    """Rows offset..offset+limit of the branches' union, newest first (old clients' page numbers):
-    merged in the database, so that only the page comes back."""
+def _deep(branches: Sequence[Select[Any]], *, keyset: Keyset, offset: int,
+          limit: int) -> tuple[list[Row[Any]], int | None]:
+    """Rows offset..offset+limit of the branches' union, newest first (old clients' page numbers), and
+    the capped count: the key of the page's first row is found on the keyset columns alone (each
+    branch's index, no table rows), then the page is read from there as a first page is."""
     order = [column.desc() for column in keyset.columns()]
-    if len(branches) == 1:
-        return list(db.session.execute(branches[0].order_by(*order).limit(limit).offset(offset)))
-    parts = [select(branch.order_by(*order).limit(offset + limit).subquery()) for branch in branches]
-    merged = union(*parts).subquery()
-    return list(db.session.execute(select(merged).order_by(*(merged.c[i].desc() for i in range(len(order))))
-                                   .limit(limit).offset(offset)))
+    keys = [branch.with_only_columns(*keyset.columns()) for branch in branches]
+    if len(keys) == 1:
+        start = keys[0].order_by(*order).limit(1).offset(offset)
+    else:
+        merged = union(*(select(key.order_by(*order).limit(offset + 1).subquery()) for key in keys)).subquery()
+        start = select(merged).order_by(*(merged.c[i].desc() for i in range(len(order)))).limit(1).offset(offset)
+    first = db.session.execute(start).first()
+    if first is None:
+        return [], None
+    from_first = keyset.at_or_before(keyset.position(first, page=1))
+    return _newest([branch.where(from_first) for branch in branches], counted=branches, keyset=keyset,
+                   limit=limit)
 
 
 def _capped_count(branches: Sequence[Select[Any]], *, keyset: Keyset) -> Select[Any]:

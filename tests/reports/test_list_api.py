@@ -113,6 +113,24 @@ def test_old_clients_page_numbers_give_the_same_pages_as_the_cursor(client, app,
     assert last["next"] is None and last["total"] == sum(len(page) for page in by_cursor)
 
 
+def test_page_numbers_count_a_report_two_branches_share_once(client, app, world):
+    """A grid worker sees what is assigned to them and what is in their community: a report that is
+    both comes once, on page numbers as by cursor."""
+    ids = [make_report(app, world["rider"], community=HOME if minute % 3 else NEIGHBOUR, created_at=_at(minute))
+           for minute in range(8)]
+    with app.app_context():
+        for report_id in ids[::2]:  # some in the worker's community, some in the neighbour's
+            db.session.get(Report, report_id).assigned_to_id = world["worker"].id
+        db.session.commit()
+    by_cursor = _walk(client, app, world["worker"], per_page=2)
+    by_number = [[i["id"] for i in _list(client, app, world["worker"], per_page=2, page=n)
+                  .get_json()["items"]] for n in range(1, len(by_cursor) + 1)]
+    assert by_number == by_cursor
+    seen = [report_id for page in by_cursor for report_id in page]
+    assert len(seen) == len(set(seen)) == 7  # all but the neighbour's unassigned one (minute 3)
+    assert _list(client, app, world["worker"], per_page=2, page=3).get_json()["total"] == 7
+
+
 def test_deep_page_numbers_are_refused_with_a_pointer_to_the_cursor(client, app, world):
     response = _list(client, app, world["secretary"], per_page=100, page=101)
     assert response.status_code == 400
