@@ -178,8 +178,9 @@ def _deep(branches: Sequence[Select[Any]], *, keyset: Keyset, offset: int,
     if len(keys) == 1:
         start = keys[0].order_by(*order).limit(1).offset(offset)
     else:
-        merged = union(*(select(key.order_by(*order).limit(offset + 1).subquery()) for key in keys)).subquery()
-        start = select(merged).order_by(*(merged.c[i].desc() for i in range(len(order)))).limit(1).offset(offset)
+        # Ordered on the union itself, not on a subquery of it: SQLite then merges the sorted branches.
+        merged = union(*(select(key.order_by(*order).limit(offset + 1).subquery()) for key in keys))
+        start = merged.order_by(*(column.desc() for column in merged.selected_columns)).limit(1).offset(offset)
     first = db.session.execute(start).first()
     if first is None:
         return [], None

@@ -76,7 +76,7 @@ def _viewer() -> tuple[int, str, str | None]:
 
 @blp.route("", methods=["GET"])
 @roles_required()
-@blp.arguments(ReportFilterSchema, location="query")
+@blp.arguments(ReportFilterSchema(), location="query")
 @blp.response(200, ReportPageSchema)
 @blp.alt_response(304, **_NOT_MODIFIED)
 def list_reports(args):
@@ -94,7 +94,7 @@ def list_reports(args):
 
 @blp.route("/<int:report_id>", methods=["GET"])
 @roles_required()
-@blp.arguments(CoordSysArgsSchema, location="query")
+@blp.arguments(CoordSysArgsSchema(), location="query")
 @blp.response(200, ReportSchema)
 @blp.alt_response(304, **_NOT_MODIFIED)
 def get_report(args, report_id):
