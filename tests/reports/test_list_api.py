@@ -83,6 +83,26 @@ def test_the_envelope_numbers_pages_and_says_when_the_total_is_capped(client, ap
     assert (capped["total"], capped["total_capped"]) == (3, True)
 
 
+@pytest.mark.parametrize("cap, total, capped", [
+    (6, 6, False),  # shared rows counted once
+    (5, 5, True),  # no branch past the cap, their union is
+    (3, 3, True),  # one branch alone is past it
+])
+def test_a_total_over_overlapping_branches_is_capped_and_counts_shared_rows_once(
+        client, app, world, monkeypatch, cap, total, capped):
+    both = [make_report(app, world["rider"], community=HOME, created_at=_at(m)) for m in range(3)]
+    assigned_only = [make_report(app, world["rider"], community=NEIGHBOUR, created_at=_at(10 + m))
+                     for m in range(2)]
+    make_report(app, world["rider"], community=HOME, created_at=_at(20))  # in the community only
+    with app.app_context():
+        for report_id in both + assigned_only:
+            db.session.get(Report, report_id).assigned_to_id = world["worker"].id
+        db.session.commit()
+    monkeypatch.setattr(pagination, "TOTAL_CAP", cap)
+    body = _list(client, app, world["worker"], per_page=2).get_json()
+    assert (body["total"], body["total_capped"]) == (total, capped)
+
+
 def test_new_reports_do_not_shift_the_pages_already_begun(client, app, world):
     old = [make_report(app, world["rider"], created_at=_at(minute)) for minute in range(6)]
     headers = auth_headers(app, world["secretary"])
