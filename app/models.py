@@ -9,5 +9,12 @@ from app.notifications.models import Notification, PushDelivery, PushSubscriptio
 from app.points.models import LedgerEntry, PointsTotal  # noqa: F401
 from app.reports.models import IdempotencyRecord, Report, ReportEvent, ReportPhoto  # noqa: F401
 from app.stations.models import Station  # noqa: F401
-from app.stats.models import ReportMonthCount, ReportMonthDuration, ReportMonthReporter  # noqa: F401
+from app.stats.models import (  # noqa: F401
+    ReportDayCount,
+    ReportDayDuration,
+    ReportDayReporter,
+    ReportMonthCount,
+    ReportMonthDuration,
+    ReportMonthReporter,
+)
 from app.suggestions.models import Suggestion  # noqa: F401

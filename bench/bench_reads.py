@@ -2,7 +2,7 @@
 as ratios to a trivial request (GET /api/v1/categories) timed in the same run.
 
 Bulk-loads the rows (executemany on SQLite, COPY on PostgreSQL; not through HTTP) into a fresh
-database, builds the monthly totals with `rebuild_totals()`, then times requests through the
+database, builds the monthly and daily totals with `rebuild_totals()`, then times requests through the
 app in-process (Flask's test client: routing, JWT, queries, JSON; no sockets) and, with --http,
 through a real gunicorn on loopback.
 
@@ -86,7 +86,7 @@ def _run(args: argparse.Namespace, url: str, scratch: Path) -> None:
             flask_migrate.upgrade(revision="heads")
             dialect = db.engine.dialect.name
             print(f"== {dialect}: {args.reports:,} reports in one district ({COMMUNITIES} communities), "
-                  f"{args.riders:,} riders, {YEARS} years")
+                  f"{args.riders:,} riders, {args.years} years")
             world = _fill(args, dialect)
             tokens = _tokens(app, world)
         _compare(app, world, tokens, runs=args.runs, explain=args.explain, client=app.test_client(),
@@ -110,6 +110,8 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--explain", action="store_true", help="print the query plans of the lists")
     parser.add_argument("--http", action="store_true",
                         help="also time through a real gunicorn (1 worker) on loopback, as a phone would")
+    parser.add_argument("--years", type=int, default=YEARS,
+                        help="spread the reports over this many years up to now (fewer: denser days)")
     parser.add_argument("--seed", type=int, default=2026)
     return parser.parse_args()
 
@@ -124,7 +126,7 @@ def _fill(args: argparse.Namespace, dialect: str) -> dict[str, Any]:
     communities = _load_areas(load, now)
     people = _load_people(load, rng, communities, args.riders, now)
     first_report = 1
-    for chunk in _report_chunks(rng, args.reports, people, communities, now):
+    for chunk in _report_chunks(rng, args.reports, people, communities, now, years=args.years):
         load("reports", REPORT_COLUMNS, chunk)
         first_report += len(chunk)
     newest = range(max(1, first_report - PHOTOGRAPHED), first_report)
@@ -138,7 +140,7 @@ def _fill(args: argparse.Namespace, dialect: str) -> dict[str, Any]:
     filled = time.perf_counter() - started
     started = time.perf_counter()
     rows = rebuild_totals()
-    print(f"   filled in {filled:.0f} s; rebuild_totals: {rows:,} monthly totals rows in "
+    print(f"   filled in {filled:.0f} s; rebuild_totals: {rows:,} monthly and daily totals rows in "
           f"{time.perf_counter() - started:.1f} s")
     settle()
     return {**people, "now": now, "communities": communities}
@@ -186,9 +188,9 @@ PHOTO_COLUMNS = ("report_id", "kind", "image_key", "thumbnail_key", "phash", "wi
 
 
 def _report_chunks(rng: random.Random, count: int, people: dict[str, Any], communities: Sequence[str],
-                   now: datetime) -> Iterator[list[tuple]]:
-    """Reports spread evenly over three years up to now, oldest first (ids grow with time)."""
-    span = YEARS * 365 * 86400
+                   now: datetime, *, years: int) -> Iterator[list[tuple]]:
+    """Reports spread evenly over the years up to now, oldest first (ids grow with time)."""
+    span = years * 365 * 86400
     weights = [rng.paretovariate(1.2) for _ in people["riders"]]
     statuses, shares = zip(*STATUSES, strict=True)
     done = 0
@@ -332,7 +334,8 @@ def _explain(app: Any, client: Any, cases: Sequence[tuple[str, str, dict[str, st
         seen: list[tuple[str, Any]] = []
 
         def capture(_conn, _cursor, statement, parameters, _context, _many, seen=seen):  # type: ignore[no-untyped-def]
-            if ("FROM reports" in statement or "report_month" in statement) and "EXPLAIN" not in statement:
+            read = ("FROM reports", "FROM report_month", "FROM report_day")
+            if any(table in statement for table in read) and "EXPLAIN" not in statement:
                 seen.append((statement, parameters))
 
         event.listen(engine, "before_cursor_execute", capture)

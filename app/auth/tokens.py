@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 
 from app.auth import service
 from app.errors import error_response
@@ -13,13 +13,21 @@ from app.extensions import jwt
 def register_token_callbacks(_app: Flask) -> None:
     """Tie tokens to users and login sessions; render token failures in the error shape."""
 
-    @jwt.user_lookup_loader
-    def _load_user(_header: dict[str, Any], payload: dict[str, Any]):  # type: ignore[no-untyped-def]
-        return service.active_user(int(payload["sub"]))
-
+    # The blocklist check (first) reads the login with its user; the user lookup (next) reuses that
+    # user, found by the token's own jti, instead of reading it again.
     @jwt.token_in_blocklist_loader
     def _session_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return not service.is_session_live(payload.get("sid"))
+        live, user = service.live_session_user(payload.get("sid"), int(payload["sub"]))
+        if user is not None and payload.get("jti"):
+            g.setdefault("token_users", {})[payload["jti"]] = user
+        return not live
+
+    @jwt.user_lookup_loader
+    def _load_user(_header: dict[str, Any], payload: dict[str, Any]):  # type: ignore[no-untyped-def]
+        user = g.get("token_users", {}).pop(payload.get("jti"), None)
+        if user is None:
+            return service.active_user(int(payload["sub"]))
+        return user if user.is_active else None
 
     def unauthorized(code: str, message: str):  # type: ignore[no-untyped-def]
         return error_response(401, code, message, headers={"WWW-Authenticate": "Bearer"})

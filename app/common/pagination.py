@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Row, Select, func, select, tuple_, union
+from sqlalchemy import Row, Select, func, select, tuple_, union, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.common.cursors import Position, read_position, sign_position
@@ -14,6 +14,9 @@ from app.errors import ValidationFailed
 from app.extensions import db
 
 MAX_PER_PAGE = 100
+PER_PAGE_DEFAULT = 20
+MAX_PAGE = 100_000
+CURSOR_MAX_LENGTH = 512
 # Growing lists count at most this many rows per call; past it `total` is this and `total_capped` true.
 TOTAL_CAP = 1000
 # `page` (an offset) reaches no deeper than this; deeper pages are reached with `cursor`.
@@ -21,12 +24,12 @@ MAX_OFFSET_ROWS = 10_000
 
 
 class PageArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=PER_PAGE_DEFAULT, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 class CursorArgsSchema(PageArgsSchema):
-    cursor = fields.String(load_default=None, validate=validate.Length(1, 512), metadata={
+    cursor = fields.String(load_default=None, validate=validate.Length(1, CURSOR_MAX_LENGTH), metadata={
         "description": "The `next` of the previous page (opaque); when given, `page` is ignored."})
 
 
@@ -64,6 +67,9 @@ class Keyset:
     def columns(self) -> list[ColumnElement[Any]]:
         return [self.at, self.id] if self.at is not None else [self.id]
 
+    def id_of(self, row: Row[Any]) -> Any:
+        return row[1] if self.at is not None else row[0]
+
     def position(self, row: Row[Any], page: int) -> Position:
         return Position(at=row[0], id=row[1], page=page) if self.at is not None else Position(
             at=None, id=row[0], page=page)
@@ -72,6 +78,11 @@ class Keyset:
         if self.at is not None:
             return tuple_(self.at, self.id) < tuple_(position.at, position.id)
         return self.id < position.id
+
+    def at_or_before(self, position: Position) -> ColumnElement[bool]:
+        if self.at is not None:
+            return tuple_(self.at, self.id) <= tuple_(position.at, position.id)
+        return self.id <= position.id
 
 
 @dataclass(frozen=True)
@@ -103,14 +114,19 @@ def keyset_page(branches: Sequence[Select[Any]], *, keyset: Keyset, cursor: str 
         raise ValidationFailed(f"按页码最多翻到第{MAX_OFFSET_ROWS}条，请用 cursor 继续翻页。",
                                code="page_too_deep", details={"fields": {"page": ["页码太大。"]}})
     number = after.page + 1 if after is not None else page
-    rows = _merged([b.where(keyset.before(after)) if after is not None else b for b in branches],
-                   keyset=keyset, offset=offset, limit=per_page + 1)
+    paged = [b.where(keyset.before(after)) if after is not None else b for b in branches]
+    if offset:
+        rows, found = _deep(paged, keyset=keyset, offset=offset, limit=per_page + 1)
+    else:
+        rows, found = _newest(paged, counted=branches, keyset=keyset, limit=per_page + 1)
     more = len(rows) > per_page
     rows = rows[:per_page]
     if after is None and not more and (rows or not offset):
         total, capped = offset + len(rows), False  # the list's end is in hand: no count needed
     else:
-        total, capped = _capped_count(branches, keyset=keyset)
+        if found is None:
+            found = db.session.scalar(_capped_count(branches, keyset=keyset)) or 0
+        total, capped = min(found, TOTAL_CAP), found > TOTAL_CAP
     following = sign_position(keyset.position(rows[-1], number), binding=binding) if more else None
     return KeysetPage(rows=rows, page=number, per_page=per_page, next=following, total=total,
                       total_capped=capped)
@@ -122,7 +138,7 @@ def keyset_list(stmt: Select[Any], *, keyset: Keyset, cursor: str | None, bindin
     result = keyset_page([stmt.order_by(None).with_only_columns(*keyset.columns())], keyset=keyset,
                          cursor=cursor, binding=binding, page=page, per_page=per_page)
     model = stmt.column_descriptions[0]["entity"]
-    return result.envelope(rows_in_order(model, [row[-1] for row in result.rows]))
+    return result.envelope(rows_in_order(model, [keyset.id_of(row) for row in result.rows]))
 
 
 def rows_in_order(model: Any, ids: Sequence[Any]) -> list[Any]:
@@ -133,29 +149,49 @@ def rows_in_order(model: Any, ids: Sequence[Any]) -> list[Any]:
     return [found[i] for i in ids if i in found]
 
 
-def _merged(branches: Sequence[Select[Any]], *, keyset: Keyset, offset: int, limit: int) -> list[Row[Any]]:
-    """Rows offset..offset+limit of the branches' union, newest first: each branch gives its newest
-    rows from its own index. Merged here when only a page's worth comes from each; deep offsets (old
-    clients' page numbers) are merged in the database, so that only the page comes back."""
+_COUNTED = "keyset_rows_counted"  # the column that carries the list's (capped) count with a page
+
+
+def _newest(branches: Sequence[Select[Any]], *, counted: Sequence[Select[Any]], keyset: Keyset,
+            limit: int) -> tuple[list[Row[Any]], int | None]:
+    """The first `limit` rows of the branches' union, newest first, and how many rows `counted`
+    has (capped; None when no row came back): one round trip, each branch walking its own index."""
     order = [column.desc() for column in keyset.columns()]
-    if len(branches) == 1:
-        return list(db.session.execute(branches[0].order_by(*order).limit(limit).offset(offset)))
-    if offset == 0:
-        rows: dict[Any, Row[Any]] = {}
-        for branch in branches:
-            for row in db.session.execute(branch.order_by(*order).limit(limit)):
-                rows.setdefault(tuple(row[:len(order)]), row)  # a row two branches share, once
-        return [rows[key] for key in sorted(rows, reverse=True)[:limit]]
-    parts = [select(branch.order_by(*order).limit(offset + limit).subquery()) for branch in branches]
-    merged = union(*parts).subquery()
-    return list(db.session.execute(select(merged).order_by(*(merged.c[i].desc() for i in range(len(order))))
-                                   .limit(limit).offset(offset)))
+    newest = [select(branch.order_by(*order).limit(limit).subquery()) for branch in branches]
+    union = (union_all(*newest) if len(newest) > 1 else newest[0]).subquery()
+    count = _capped_count(counted, keyset=keyset).scalar_subquery().label(_COUNTED)
+    rows: dict[Any, Row[Any]] = {}
+    found = None
+    for row in db.session.execute(select(union, count)):
+        found = row[-1]
+        rows.setdefault(tuple(row[:len(order)]), row)  # a row two branches share, once
+    return [rows[key] for key in sorted(rows, reverse=True)[:limit]], found
 
 
-def _capped_count(branches: Sequence[Select[Any]], *, keyset: Keyset) -> tuple[int, bool]:
+def _deep(branches: Sequence[Select[Any]], *, keyset: Keyset, offset: int,
+          limit: int) -> tuple[list[Row[Any]], int | None]:
+    """Rows offset..offset+limit of the branches' union, newest first (old clients' page numbers), and
+    the capped count: the key of the page's first row is found on the keyset columns alone (each
+    branch's index, no table rows), then the page is read from there as a first page is."""
+    order = [column.desc() for column in keyset.columns()]
+    keys = [branch.with_only_columns(*keyset.columns()) for branch in branches]
+    if len(keys) == 1:
+        start = keys[0].order_by(*order).limit(1).offset(offset)
+    else:
+        # Ordered on the union itself, not on a subquery of it: SQLite then merges the sorted branches.
+        merged = union(*(select(key.order_by(*order).limit(offset + 1).subquery()) for key in keys))
+        start = merged.order_by(*(column.desc() for column in merged.selected_columns)).limit(1).offset(offset)
+    first = db.session.execute(start).first()
+    if first is None:
+        return [], None
+    from_first = keyset.at_or_before(keyset.position(first, page=1))
+    return _newest([branch.where(from_first) for branch in branches], counted=branches, keyset=keyset,
+                   limit=limit)
+
+
+def _capped_count(branches: Sequence[Select[Any]], *, keyset: Keyset) -> Select[Any]:
     """How many rows the branches' union has, counting no further than TOTAL_CAP + 1."""
     parts = [select(branch.with_only_columns(keyset.id).limit(TOTAL_CAP + 1).subquery())
              for branch in branches]
     ids = (union(*parts) if len(parts) > 1 else parts[0]).subquery()
-    found = db.session.scalar(select(func.count()).select_from(ids)) or 0
-    return min(found, TOTAL_CAP), found > TOTAL_CAP
+    return select(func.count()).select_from(ids)

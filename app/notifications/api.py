@@ -38,7 +38,10 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1",
 @blp.arguments(PollArgsSchema, location="query")
 @blp.response(200, NotificationListSchema)
 def poll(args):
-    """Your notifications after id `after`, oldest first: pass the last id you have to resume."""
+    """Your notifications: after id `after`, oldest first (pass the last id you have to resume); or
+    newest first a page at a time (`?per_page=`, then `?cursor=` the previous page's `next`)."""
+    if args.pop("paged"):
+        return service.notifications_page(user_id=current_user.id, **args)
     return {"items": service.notifications_after(user_id=current_user.id, **args)}
 
 

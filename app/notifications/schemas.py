@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.common.fields import Id
+from app.common.pagination import CURSOR_MAX_LENGTH, MAX_PAGE, MAX_PER_PAGE, PER_PAGE_DEFAULT, page_schema
 from app.notifications.rules import ENDPOINT_MAX, auth_problem, p256dh_problem
 
 POLL_DEFAULT_LIMIT, POLL_MAX_LIMIT = 50, 200
@@ -23,14 +24,41 @@ class NotificationSchema(Schema):
     seen_at = fields.DateTime(allow_none=True, metadata={"description": "When the app first showed it."})
 
 
-class NotificationListSchema(Schema):
-    items = fields.List(fields.Nested(NotificationSchema))
+# Polling answers only `items`; pages (`?cursor=`, `?per_page=` or `?page=`) answer the whole envelope.
+NotificationListSchema = page_schema(NotificationSchema, "NotificationList")
+PAGE_ARGS = ("cursor", "page", "per_page")
 
 
 class PollArgsSchema(Schema):
-    after = Id(minimum=0, load_default=0,
-                           metadata={"description": "The last notification id you have; 0 for the oldest."})
-    limit = fields.Integer(load_default=POLL_DEFAULT_LIMIT, validate=validate.Range(1, POLL_MAX_LIMIT))
+    """Either polling (`after`, `limit`: oldest first, what the app has not seen) or pages (`cursor`,
+    `page`, `per_page`: newest first, as every list); without either, polling from the oldest."""
+
+    after = Id(minimum=0, load_default=None,
+               metadata={"description": "Polling: the last notification id you have; 0 for the oldest."})
+    limit = fields.Integer(load_default=None, validate=validate.Range(1, POLL_MAX_LIMIT),
+                           metadata={"description": f"Polling: at most this many (default {POLL_DEFAULT_LIMIT})."})
+    # As every list's (CursorArgsSchema), but without defaults: whether they are sent picks the way.
+    cursor = fields.String(load_default=None, validate=validate.Length(1, CURSOR_MAX_LENGTH),
+                           metadata={"description": "Pages: the `next` of the previous page."})
+    page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_PER_PAGE),
+                              metadata={"description": f"Pages: how many (default {PER_PAGE_DEFAULT})."})
+
+    @validates_schema
+    def _one_way(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        paged = [name for name in PAGE_ARGS if data.get(name) is not None]
+        polled = [name for name in ("after", "limit") if data.get(name) is not None]
+        if paged and polled:
+            raise ValidationError({name: ["不能与 after/limit 同时使用：翻页用 cursor，轮询用 after。"]
+                                   for name in paged})
+
+    @post_load
+    def _mode(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        if any(data.get(name) is not None for name in PAGE_ARGS):
+            return {"paged": True, "cursor": data.get("cursor"), "page": data.get("page") or 1,
+                    "per_page": data.get("per_page") or PER_PAGE_DEFAULT}
+        after, limit = data.get("after"), data.get("limit")
+        return {"paged": False, "after": after or 0, "limit": limit or POLL_DEFAULT_LIMIT}
 
 
 class StreamArgsSchema(Schema):

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import User, UserStatus
 from app.common import clock
 from app.common.models import UTCDateTime
+from app.common.pagination import Keyset, keyset_list
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.notifications import fanout
@@ -86,6 +87,16 @@ def notifications_after(*, user_id: int, after: int, limit: int) -> list[Notific
     stmt = (select(Notification).where(Notification.user_id == user_id, Notification.id > after)
             .order_by(Notification.id).limit(limit))
     return list(db.session.scalars(stmt))
+
+
+NOTIFICATION_KEYSET = Keyset(id=Notification.id)
+
+
+def notifications_page(*, user_id: int, cursor: str | None, page: int, per_page: int) -> dict[str, Any]:
+    """A page of the user's own notifications, newest first; the cursor is good for this user only."""
+    return keyset_list(select(Notification).where(Notification.user_id == user_id),
+                       keyset=NOTIFICATION_KEYSET, cursor=cursor, binding=f"notifications:{user_id}",
+                       page=page, per_page=per_page)
 
 
 def recipients_after(*, after: int, limit: int) -> list[tuple[int, int]]:

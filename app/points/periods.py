@@ -67,5 +67,15 @@ def period_start_sql(kind: str, column: ColumnElement[datetime], dialect: str) -
         modifiers = {Period.WEEK: ("weekday 0", "-6 days"), Period.MONTH: ("start of month",),
                      Period.YEAR: ("start of year",)}[Period(kind)]
         return func.date(func.substr(column, 1, 19), "+8 hours", *modifiers, type_=Date)
-    local = func.timezone("UTC", column) + literal_column("interval '8 hours'")
-    return cast(func.date_trunc(kind, local), Date)
+    return cast(func.date_trunc(kind, _china_local_sql(column)), Date)
+
+
+def china_day_sql(column: ColumnElement[datetime], dialect: str) -> ColumnElement[date]:
+    """china_date() as a SQL expression over a UTC timestamp column, for SQLite or PostgreSQL."""
+    if dialect == "sqlite":
+        return func.date(func.substr(column, 1, 19), "+8 hours", type_=Date)
+    return cast(_china_local_sql(column), Date)
+
+
+def _china_local_sql(column: ColumnElement[datetime]) -> ColumnElement[datetime]:
+    return func.timezone("UTC", column) + literal_column("interval '8 hours'")

@@ -75,7 +75,7 @@ def _viewer() -> tuple[int, str, str | None]:
 
 @blp.route("", methods=["GET"])
 @roles_required()
-@blp.arguments(ReportFilterSchema, location="query")
+@blp.arguments(ReportFilterSchema(), location="query")
 @blp.response(200, ReportPageSchema)
 @blp.alt_response(304, **_NOT_MODIFIED)
 def list_reports(args):
@@ -93,13 +93,14 @@ def list_reports(args):
 
 @blp.route("/<int:report_id>", methods=["GET"])
 @roles_required()
-@blp.arguments(CoordSysArgsSchema, location="query")
+@blp.arguments(CoordSysArgsSchema(), location="query")
 @blp.response(200, ReportSchema)
 @blp.alt_response(304, **_NOT_MODIFIED)
 def get_report(args, report_id):
     """One report with its photos and timeline (lat/lon in `?coord_sys=`)."""
-    report = service.get_report(viewer=current_user, report_id=report_id)
-    etag = etag_for("report", _viewer(), args["coord_sys"], service.report_version(report),
-                    photo_links_expiry())
-    return unless_fresh(etag, lambda: point_fields_from_wgs84(
-        present_report(report, viewer=current_user, with_timeline=True), args["coord_sys"]))
+    # The validator first (one query, with the 404/403); the report is loaded only to send it.
+    validator = service.report_validator(viewer=current_user, report_id=report_id)
+    etag = etag_for("report", _viewer(), args["coord_sys"], validator, photo_links_expiry())
+    return unless_fresh(etag, lambda: point_fields_from_wgs84(present_report(
+        service.get_report(viewer=current_user, report_id=report_id), viewer=current_user,
+        with_timeline=True), args["coord_sys"]))

@@ -1,7 +1,7 @@
 """Who may see which report: the one scope rule that reads, lists and actions all apply first."""
 from __future__ import annotations
 
-from sqlalchemy import Select, false, or_, select, true
+from sqlalchemy import Select, case, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.auth.models import Role, User
@@ -37,7 +37,13 @@ def may_see(viewer: User, report: Report) -> bool:
     """True if the viewer may read this report (its scope, or a rider following it as a duplicate)."""
     visible = db.session.scalar(reports_visible_to(viewer).with_only_columns(Report.id)
                                 .where(Report.id == report.id))
-    return visible is not None or _confirms(viewer, report)
+    return visible is not None or follows_as_duplicate(viewer, report.id)
+
+
+def in_scope_sql(viewer: User) -> ColumnElement[int]:
+    """1 where a report is in the viewer's scope, else 0: to read with other columns of a report
+    (follows_as_duplicate still lets a rider see an original)."""
+    return case((or_(*visible_scopes(viewer)), 1), else_=0)
 
 
 def require_visible(viewer: User, report: Report) -> None:
@@ -46,8 +52,8 @@ def require_visible(viewer: User, report: Report) -> None:
         raise Forbidden("你无权查看这条上报。", code="not_your_report")
 
 
-def _confirms(viewer: User, report: Report) -> bool:
+def follows_as_duplicate(viewer: User, report_id: int) -> bool:
     """A rider whose own report was linked as a duplicate follows the original's progress."""
     return viewer.role == Role.RIDER and db.session.scalar(
-        select(Report.id).where(Report.duplicate_of_id == report.id,
+        select(Report.id).where(Report.duplicate_of_id == report_id,
                                 Report.reporter_id == viewer.id).limit(1)) is not None

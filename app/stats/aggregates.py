@@ -1,5 +1,5 @@
-"""The monthly report totals: kept in step with each report change, recomputed from the reports to
-check or rebuild them, and computed live (in SQL) for the days a month's totals do not cover."""
+"""The report totals, monthly and daily: kept in step with each report change, recomputed from the
+reports to check or rebuild them, and computed live (in SQL) for the areas the totals do not cover."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from app.categories.models import Category
 from app.common.upsert import add_to_counters
 from app.extensions import db
+from app.points.periods import china_date, china_day_sql
 from app.reports.models import Report
 from app.stats.measures import (
     CONFIRMED,
@@ -25,17 +26,31 @@ from app.stats.measures import (
     within_deadline,
     within_deadline_sql,
 )
-from app.stats.models import SCOPE_ALL, ReportMonthCount, ReportMonthDuration, ReportMonthReporter
+from app.stats.models import (
+    SCOPE_ALL,
+    ReportDayCount,
+    ReportDayDuration,
+    ReportDayReporter,
+    ReportMonthCount,
+    ReportMonthDuration,
+    ReportMonthReporter,
+)
 
-COUNT_KEYS = ("scope_code", "month", "category_code", "status")
 COUNT_VALUES = ("reports", "resolved", "within_deadline")
-DURATION_KEYS = ("scope_code", "month", "measure", "bucket")
-REPORTER_KEYS = ("scope_code", "month", "reporter_id")
 REPORTER_VALUES = ("reports", "valid_reports")
-TABLES = (  # model, key columns, counter columns
-    (ReportMonthCount, COUNT_KEYS, COUNT_VALUES),
-    (ReportMonthDuration, DURATION_KEYS, ("reports",)),
-    (ReportMonthReporter, REPORTER_KEYS, REPORTER_VALUES),
+PERIODS = ("month", "day")  # the period column of each half of TABLES, in this order
+
+
+def _tables(period: str, counts: Any, spans: Any, reporters: Any) -> list[tuple[Any, tuple[str, ...],
+                                                                                 tuple[str, ...]]]:
+    return [(counts, ("scope_code", period, "category_code", "status"), COUNT_VALUES),
+            (spans, ("scope_code", period, "measure", "bucket"), ("reports",)),
+            (reporters, ("scope_code", period, "reporter_id"), REPORTER_VALUES)]
+
+
+TABLES = (  # model, key columns, counter columns: the monthly three, then the daily three
+    *_tables("month", ReportMonthCount, ReportMonthDuration, ReportMonthReporter),
+    *_tables("day", ReportDayCount, ReportDayDuration, ReportDayReporter),
 )
 
 
@@ -79,14 +94,15 @@ def record_change(*, before: Facts | None, after: Facts | None) -> None:
 
 def _contributions(facts: Facts) -> Iterator[tuple[int, tuple[Any, ...], tuple[int, ...]]]:
     """(table index, key, counter values) of everything one report counts for."""
-    month = month_of(facts.created_at)
-    for scope in _scopes(facts.district_code):
-        yield 0, (scope, month, facts.category_code, facts.status), (
-            1, int(facts.resolved_at is not None), int(within_deadline(facts)))
-        for measure, bucket in durations(facts):
-            yield 1, (scope, month, measure, bucket), (1,)
-        if facts.reporter_id is not None:  # an integration's report has no rider to count
-            yield 2, (scope, month, facts.reporter_id), (1, int(facts.status in CONFIRMED))
+    counts = (1, int(facts.resolved_at is not None), int(within_deadline(facts)))
+    spans = durations(facts)
+    for first, period in ((0, month_of(facts.created_at)), (3, china_date(facts.created_at))):
+        for scope in _scopes(facts.district_code):
+            yield first, (scope, period, facts.category_code, facts.status), counts
+            for measure, bucket in spans:
+                yield first + 1, (scope, period, measure, bucket), (1,)
+            if facts.reporter_id is not None:  # an integration's report has no rider to count
+                yield first + 2, (scope, period, facts.reporter_id), (1, int(facts.status in CONFIRMED))
 
 
 def _scopes(district_code: str | None) -> list[str]:
@@ -143,13 +159,19 @@ def _reporters(where: _Columns, group: _Columns, by: _Columns) -> Select[Any]:
 def expected_rows() -> list[Select[Any]]:
     """What each totals table must hold, computed from the reports alone (in TABLES' order)."""
     dialect = db.session.get_bind().dialect.name
-    month = month_sql(Report.created_at, dialect)
+    periods = (month_sql(Report.created_at, dialect), china_day_sql(Report.created_at, dialect))
+    return [stmt for name, period in zip(PERIODS, periods, strict=True)
+            for stmt in _expected_per(name, period, dialect)]
+
+
+def _expected_per(name: str, period: ColumnElement[Any], dialect: str) -> list[Select[Any]]:
+    """The counts, durations and reporters of every scope and period (month or day)."""
     counts, spans, reporters = [], [], []
     # Constants (everyone's scope) are not grouped on: PostgreSQL refuses parameters there.
-    for scope, by, where in ((Report.district_code, [Report.district_code, month],
+    for scope, by, where in ((Report.district_code, [Report.district_code, period],
                               [Report.district_code.is_not(None)]),
-                             (literal(SCOPE_ALL), [month], [])):
-        group = [scope.label("scope_code"), month.label("month")]
+                             (literal(SCOPE_ALL), [period], [])):
+        group = [scope.label("scope_code"), period.label(name)]
         counts.append(_counts(where, dialect, group, by))
         spans.append(_durations(where, dialect, group, by))
         reporters.append(_reporters(where, group, by))
@@ -157,7 +179,7 @@ def expected_rows() -> list[Select[Any]]:
 
 
 def rebuild_totals() -> int:
-    """Recompute every monthly total from the reports (one transaction); the number of rows."""
+    """Recompute every monthly and daily total from the reports (one transaction); the number of rows."""
     rows = 0
     for (model, keys, counters), expected in zip(TABLES, expected_rows(), strict=True):
         db.session.execute(delete(model))

@@ -1,4 +1,4 @@
-"""`flask stats verify|rebuild`: check the monthly report totals against the reports, or recompute them."""
+"""`flask stats verify|rebuild`: check the monthly and daily report totals against the reports, or recompute them."""
 from __future__ import annotations
 
 import click
@@ -6,13 +6,13 @@ from flask.cli import AppGroup
 
 from app.stats.aggregates import rebuild_totals, verify_totals
 
-stats_cli = AppGroup("stats", help="Report statistics: check and rebuild the monthly totals.")
+stats_cli = AppGroup("stats", help="Report statistics: check and rebuild the monthly and daily totals.")
 
 
 @stats_cli.command("verify")
 @click.option("--show", default=20, show_default=True, help="How many differences to print.")
 def verify_command(show: int) -> None:
-    """Recompute every monthly total from the reports; exit 1 if any stored total differs."""
+    """Recompute every monthly and daily total from the reports; exit 1 if any stored total differs."""
     count = 0
     for mismatch in verify_totals():
         count += 1
@@ -27,5 +27,5 @@ def verify_command(show: int) -> None:
 
 @stats_cli.command("rebuild")
 def rebuild_command() -> None:
-    """Recompute the monthly totals from the reports (in one transaction)."""
+    """Recompute the monthly and daily totals from the reports (in one transaction)."""
     click.echo(f"rebuilt {rebuild_totals()} totals rows from the reports")

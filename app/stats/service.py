@@ -22,7 +22,15 @@ from app.reports.visibility import reports_visible_to
 from app.stats.aggregates import Parts, live_parts
 from app.stats.hats import other_hats
 from app.stats.measures import CONFIRMED  # noqa: F401  (stats code has read "valid" from here)
-from app.stats.models import SCOPE_ALL, ReportMonthCount, ReportMonthDuration, ReportMonthReporter
+from app.stats.models import (
+    SCOPE_ALL,
+    ReportDayCount,
+    ReportDayDuration,
+    ReportDayReporter,
+    ReportMonthCount,
+    ReportMonthDuration,
+    ReportMonthReporter,
+)
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
@@ -33,7 +41,8 @@ STAT_LEVELS = (Level.COMMUNITY, Level.STREET, Level.DISTRICT)
 def report_stats(*, actor: User, area_code: str | None, date_from: date | None,
                  date_to: date | None) -> dict[str, Any]:
     """Statistics of the reports created in an area the actor oversees, between two China days:
-    whole months of a district (or everyone's) from the monthly totals, other days from the reports."""
+    a district's (or everyone's) from the monthly and daily totals, a community's or street's from
+    its reports."""
     area = _area_for(actor, area_code)
     first, last = _days(date_from, date_to)
     parts = _parts(area, first, last)
@@ -59,41 +68,72 @@ def report_stats(*, actor: User, area_code: str | None, date_from: date | None,
 
 
 def _parts(area: Area | None, first: date, last: date) -> list[Parts]:
-    """Where each day's numbers come from: a district's (or everyone's) whole months from the
-    monthly totals; every other day, and any community or street, from the reports in SQL."""
-    scope = SCOPE_ALL if area is None else area.code if area.level == Level.DISTRICT else None
-    months, edges = _whole_months(first, last) if scope else (None, [(first, last)])
-    parts = [live_parts([*_inside(area), Report.created_at >= china_midnight(lo),
-                         Report.created_at < china_midnight(hi + timedelta(days=1))]) for lo, hi in edges]
-    if months is not None:
-        parts.append(_monthly_parts(scope or SCOPE_ALL, *months))
-    return parts
+    """Where each day's numbers come from: a district's (or everyone's) from the monthly and daily
+    totals (see _cover); a community's or street's from its reports."""
+    if area is not None and area.level != Level.DISTRICT:
+        return [live_parts([*_inside(area), Report.created_at >= china_midnight(first),
+                            Report.created_at < china_midnight(last + timedelta(days=1))])]
+    scope = SCOPE_ALL if area is None else area.code
+    months, days = _cover(first, last, today=china_date(clock.utcnow()))
+    return [*(_stored_parts(MONTH_TABLES, "month", scope, lo, hi) for lo, hi in months),
+            *(_stored_parts(DAY_TABLES, "day", scope, lo, hi, sign=sign) for lo, hi, sign in days)]
 
 
-def _whole_months(first: date, last: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-    """The first days of the first and last whole months within [first, last], and the days around."""
-    start = first if first.day == 1 else _next_month(first)
-    after = last + timedelta(days=1)
-    end = after if after.day == 1 else after.replace(day=1)  # the first day past the whole months
-    if start >= end:
-        return None, [(first, last)]
-    edges = [(lo, hi) for lo, hi in ((first, start - timedelta(days=1)), (end, last)) if lo <= hi]
-    return (start, (end - timedelta(days=1)).replace(day=1)), edges
+def _cover(first: date, last: date, *, today: date) -> tuple[list[tuple[date, date]],
+                                                             list[tuple[date, date, int]]]:
+    """The stored totals that add up to the days first..last: ranges of months (their first days),
+    and ranges of days, each added (+1) or, where a month is read whole instead of its part, taken
+    away (-1) — whichever reads fewer days up to today (later days have no reports yet)."""
+    months: list[tuple[date, date]] = []
+    days: list[tuple[date, date, int]] = []
+    lo = first
+    while lo <= last:
+        start, after = lo.replace(day=1), _next_month(lo)
+        hi = min(last, after - timedelta(days=1))
+        rest = [(a, b) for a, b in ((start, lo - timedelta(days=1)), (hi + timedelta(days=1),
+                                                                      after - timedelta(days=1))) if a <= b]
+        if _days_until(rest, today) < _days_until([(lo, hi)], today):
+            if months and months[-1][1] == _previous_month(start):
+                months[-1] = (months[-1][0], start)  # one range of consecutive months
+            else:
+                months.append((start, start))
+            days += [(a, b, -1) for a, b in rest]
+        else:
+            days.append((lo, hi, 1))
+        lo = after
+    return months, days
+
+
+def _days_until(ranges: Sequence[tuple[date, date]], today: date) -> int:
+    return sum(max(0, (min(hi, today) - lo).days + 1) for lo, hi in ranges)
 
 
 def _next_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _monthly_parts(scope: str, first_month: date, last_month: date) -> Parts:
-    def rows(model: Any, *columns: str) -> Select[Any]:
-        return select(*(getattr(model, c) for c in columns)).where(
-            model.scope_code == scope, model.month >= first_month, model.month <= last_month)
+def _previous_month(first_day: date) -> date:
+    return (first_day - timedelta(days=1)).replace(day=1)
 
-    return Parts(counts=rows(ReportMonthCount, "category_code", "status", "reports", "resolved",
-                             "within_deadline"),
-                 durations=rows(ReportMonthDuration, "measure", "bucket", "reports"),
-                 reporters=rows(ReportMonthReporter, "reporter_id", "reports", "valid_reports"))
+
+MONTH_TABLES = (ReportMonthCount, ReportMonthDuration, ReportMonthReporter)
+DAY_TABLES = (ReportDayCount, ReportDayDuration, ReportDayReporter)
+
+
+def _stored_parts(tables: tuple[Any, Any, Any], period: str, scope: str, first: date, last: date, *,
+                  sign: int = 1) -> Parts:
+    """The totals of a scope's periods (months or days) from `first` to `last`, both included, with
+    their counters times `sign`."""
+    def rows(model: Any, keys: Sequence[str], counters: Sequence[str]) -> Select[Any]:
+        column = getattr(model, period)
+        signed = [getattr(model, c) if sign == 1 else (getattr(model, c) * sign).label(c) for c in counters]
+        return select(*(getattr(model, k) for k in keys), *signed).where(
+            model.scope_code == scope, column >= first, column <= last)
+
+    counts, spans, reporters = tables
+    return Parts(counts=rows(counts, ("category_code", "status"), ("reports", "resolved", "within_deadline")),
+                 durations=rows(spans, ("measure", "bucket"), ("reports",)),
+                 reporters=rows(reporters, ("reporter_id",), ("reports", "valid_reports")))
 
 
 def _sum_rows(parts: Sequence[Parts], kind: str, keys: Sequence[str],

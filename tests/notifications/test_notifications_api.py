@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from app.common.cursors import Position, sign_position
 from app.extensions import db
 from app.notifications.models import PushSubscription
 from tests.factories import auth_headers
@@ -55,6 +56,87 @@ def test_poll_bad_arguments_are_400_in_our_shape(client, app, rider, query):
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "validation_failed"
     assert set(response.get_json()["error"]["details"]["fields"]) <= {"after", "limit"}
+
+
+# --- pages, newest first, by cursor ---------------------------------------------------------------
+
+def _walk(client, headers, **query) -> tuple[list[list[int]], list[dict]]:
+    """Every page's ids, following `next` to the end, and each page's envelope."""
+    pages, bodies, cursor = [], [], None
+    while True:
+        response = _poll(client, headers, **query, **({"cursor": cursor} if cursor else {}))
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        pages.append([item["id"] for item in body["items"]])
+        bodies.append(body)
+        cursor = body["next"]
+        if cursor is None:
+            return pages, bodies
+
+
+def test_pages_come_newest_first_by_cursor_until_next_is_null(client, app, rider, worker, notify):
+    ids = notify(rider.id, 7)
+    notify(worker.id, 2)
+    pages, bodies = _walk(client, auth_headers(app, rider), per_page=3)
+    assert pages == [ids[6:3:-1], ids[3:0:-1], ids[:1]]
+    assert [b["page"] for b in bodies] == [1, 2, 3] and {b["total"] for b in bodies} == {7}
+    assert set(bodies[0]) == {"items", "page", "per_page", "total", "total_capped", "next"}
+
+
+def test_new_notifications_do_not_shift_the_pages_being_read(client, app, rider, notify):
+    ids = notify(rider.id, 4)
+    headers = auth_headers(app, rider)
+    first = _poll(client, headers, per_page=2).get_json()
+    notify(rider.id, 3)  # arrive while the rider reads page 1
+    second = _poll(client, headers, per_page=2, cursor=first["next"]).get_json()
+    assert [i["id"] for i in first["items"]] == [ids[3], ids[2]]
+    assert [i["id"] for i in second["items"]] == [ids[1], ids[0]] and second["next"] is None
+
+
+def test_a_page_number_still_works_for_old_clients(client, app, rider, notify):
+    ids = notify(rider.id, 5)
+    body = _poll(client, auth_headers(app, rider), page=2, per_page=2).get_json()
+    assert [i["id"] for i in body["items"]] == [ids[2], ids[1]] and body["next"]
+
+
+@pytest.mark.parametrize("cursor", ["forged", "x" * 512, "eyJhIjoxfQ.abc.def"])
+def test_a_forged_cursor_is_400_and_changes_nothing(client, app, rider, notify, cursor):
+    notify(rider.id, 2)
+    response = _poll(client, auth_headers(app, rider), cursor=cursor)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "invalid_cursor"
+    assert response.get_json()["error"]["message"]
+
+
+def test_another_users_cursor_is_400_not_their_notifications(client, app, rider, worker, notify):
+    notify(rider.id, 3)
+    notify(worker.id, 3)
+    theirs = _poll(client, auth_headers(app, worker), per_page=1).get_json()["next"]
+    response = _poll(client, auth_headers(app, rider), cursor=theirs)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "foreign_cursor"
+
+
+def test_a_cursor_of_another_of_your_lists_is_400(client, app, rider, notify):
+    ids = notify(rider.id, 3)
+    with app.app_context():  # a genuine cursor of the rider's points ledger, at a real id
+        ledger = sign_position(Position(at=None, id=ids[1], page=1), binding=f"ledger:{rider.id}")
+    response = _poll(client, auth_headers(app, rider), cursor=ledger)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "foreign_cursor"
+
+
+@pytest.mark.parametrize("query", [{"after": 0, "cursor": "abc"}, {"limit": 5, "per_page": 5},
+                                   {"after": 3, "page": 2}])
+def test_polling_and_pages_cannot_be_mixed(client, app, rider, query):
+    response = _poll(client, auth_headers(app, rider), **query)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "validation_failed"
+    fields = response.get_json()["error"]["details"]["fields"]
+    assert set(fields) <= {"cursor", "page", "per_page"} and fields
+
+
+@pytest.mark.parametrize("query", [{"per_page": 0}, {"per_page": 101}, {"page": 0}, {"cursor": ""}])
+def test_bad_page_arguments_are_400(client, app, rider, query):
+    response = _poll(client, auth_headers(app, rider), **query)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "validation_failed"
 
 
 def test_poll_needs_a_login(client):

@@ -2,11 +2,11 @@
 ETags and 304s on lists and single reports."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.auth.models import Role
+from app.auth.models import Role, User, UserStatus
 from app.common import pagination
 from app.extensions import db
 from app.reports.models import Report
@@ -83,6 +83,26 @@ def test_the_envelope_numbers_pages_and_says_when_the_total_is_capped(client, ap
     assert (capped["total"], capped["total_capped"]) == (3, True)
 
 
+@pytest.mark.parametrize("cap, total, capped", [
+    (6, 6, False),  # shared rows counted once
+    (5, 5, True),  # no branch past the cap, their union is
+    (3, 3, True),  # one branch alone is past it
+])
+def test_a_total_over_overlapping_branches_is_capped_and_counts_shared_rows_once(
+        client, app, world, monkeypatch, cap, total, capped):
+    both = [make_report(app, world["rider"], community=HOME, created_at=_at(m)) for m in range(3)]
+    assigned_only = [make_report(app, world["rider"], community=NEIGHBOUR, created_at=_at(10 + m))
+                     for m in range(2)]
+    make_report(app, world["rider"], community=HOME, created_at=_at(20))  # in the community only
+    with app.app_context():
+        for report_id in both + assigned_only:
+            db.session.get(Report, report_id).assigned_to_id = world["worker"].id
+        db.session.commit()
+    monkeypatch.setattr(pagination, "TOTAL_CAP", cap)
+    body = _list(client, app, world["worker"], per_page=2).get_json()
+    assert (body["total"], body["total_capped"]) == (total, capped)
+
+
 def test_new_reports_do_not_shift_the_pages_already_begun(client, app, world):
     old = [make_report(app, world["rider"], created_at=_at(minute)) for minute in range(6)]
     headers = auth_headers(app, world["secretary"])
@@ -111,6 +131,24 @@ def test_old_clients_page_numbers_give_the_same_pages_as_the_cursor(client, app,
     assert sum(len(page) for page in by_cursor) == (6 if role == "secretary" else 7)
     last = _list(client, app, world[role], per_page=3, page=len(by_cursor)).get_json()
     assert last["next"] is None and last["total"] == sum(len(page) for page in by_cursor)
+
+
+def test_page_numbers_count_a_report_two_branches_share_once(client, app, world):
+    """A grid worker sees what is assigned to them and what is in their community: a report that is
+    both comes once, on page numbers as by cursor."""
+    ids = [make_report(app, world["rider"], community=HOME if minute % 3 else NEIGHBOUR, created_at=_at(minute))
+           for minute in range(8)]
+    with app.app_context():
+        for report_id in ids[::2]:  # some in the worker's community, some in the neighbour's
+            db.session.get(Report, report_id).assigned_to_id = world["worker"].id
+        db.session.commit()
+    by_cursor = _walk(client, app, world["worker"], per_page=2)
+    by_number = [[i["id"] for i in _list(client, app, world["worker"], per_page=2, page=n)
+                  .get_json()["items"]] for n in range(1, len(by_cursor) + 1)]
+    assert by_number == by_cursor
+    seen = [report_id for page in by_cursor for report_id in page]
+    assert len(seen) == len(set(seen)) == 7  # all but the neighbour's unassigned one (minute 3)
+    assert _list(client, app, world["worker"], per_page=2, page=3).get_json()["total"] == 7
 
 
 def test_deep_page_numbers_are_refused_with_a_pointer_to_the_cursor(client, app, world):
@@ -262,6 +300,92 @@ def test_a_304_is_never_given_for_a_report_you_may_not_see(client, app, world):
     response = client.get(f"/api/v1/reports/{report_id}",
                           headers={**auth_headers(app, world["secretary"]), "If-None-Match": "*"})
     assert response.status_code == 403
+
+
+def _held_etags(client, app, world, headers) -> list[tuple[str, str]]:
+    """(url, ETag) of the secretary's list and of one report, as the app holds them."""
+    report_id = make_report(app, world["rider"], community=HOME, created_at=_at(1))
+    urls = ["/api/v1/reports", f"/api/v1/reports/{report_id}"]
+    held = [(url, client.get(url, headers=headers).headers["ETag"]) for url in urls]
+    assert all(client.get(url, headers={**headers, "If-None-Match": etag}).status_code == 304
+               for url, etag in held)
+    return held
+
+
+def test_a_revoked_login_gets_401_not_304_with_a_matching_etag(client, app, world):
+    headers = auth_headers(app, world["secretary"])
+    held = _held_etags(client, app, world, headers)
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    for url, etag in held:
+        response = client.get(url, headers={**headers, "If-None-Match": etag})
+        assert response.status_code == 401, url
+        assert response.get_json()["error"]["code"] == "token_revoked"
+
+
+def test_a_disabled_account_gets_401_not_304_with_a_matching_etag(client, app, world):
+    headers = auth_headers(app, world["secretary"])
+    held = _held_etags(client, app, world, headers)
+    with app.app_context():
+        db.session.get(User, world["secretary"].id).status = UserStatus.DISABLED
+        db.session.commit()
+    for url, etag in held:
+        response = client.get(url, headers={**headers, "If-None-Match": etag})
+        assert response.status_code == 401, url
+        assert response.get_json()["error"]["code"] == "account_inactive"
+
+
+def test_an_expired_token_gets_401_not_304_with_a_matching_etag(client, app, world, monkeypatch):
+    headers = auth_headers(app, world["secretary"])
+    held = _held_etags(client, app, world, headers)
+    import jwt.api_jwt
+
+    later = datetime.now(timezone.utc) + app.config["JWT_ACCESS_TOKEN_EXPIRES"] + timedelta(minutes=1)
+    monkeypatch.setattr(jwt.api_jwt, "datetime", _FrozenDatetime(later))
+    for url, etag in held:
+        response = client.get(url, headers={**headers, "If-None-Match": etag})
+        assert response.status_code == 401, url
+        assert response.get_json()["error"]["code"] == "token_expired"
+
+
+class _FrozenDatetime:
+    """datetime for PyJWT's expiry check, its `now` at a given instant."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self, tz=None):  # noqa: ANN001
+        return self.at
+
+    def __getattr__(self, name):  # noqa: ANN001
+        return getattr(datetime, name)
+
+
+def test_another_viewers_etag_of_one_report_is_no_304(client, app, world):
+    report_id = make_report(app, world["rider"], community=HOME, created_at=_at(1))
+    url = f"/api/v1/reports/{report_id}"
+    etag = client.get(url, headers=auth_headers(app, world["secretary"])).headers["ETag"]
+    for viewer in ("dispatcher", "worker", "rider"):  # each may see it, none holds this copy
+        response = client.get(url, headers={**auth_headers(app, world[viewer]), "If-None-Match": etag})
+        assert response.status_code == 200 and response.get_json()["id"] == report_id, viewer
+    response = client.get(url, headers={**auth_headers(app, world["other"]), "If-None-Match": etag})
+    assert response.status_code == 403 and response.get_json()["error"]["code"] == "not_your_report"
+
+
+def test_a_missing_report_is_404_whatever_etag_is_sent(client, app, world):
+    response = client.get("/api/v1/reports/987654", headers={**auth_headers(app, world["secretary"]),
+                                                             "If-None-Match": "*"})
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "report_not_found"
+
+
+def test_a_rider_following_a_duplicate_revalidates_the_original(client, app, world):
+    original = make_report(app, world["other"], community=NEIGHBOUR, created_at=_at(1))
+    make_report(app, world["rider"], community=HOME, created_at=_at(2), duplicate_of=original)
+    headers = auth_headers(app, world["rider"])
+    url = f"/api/v1/reports/{original}"
+    first = client.get(url, headers=headers)
+    assert first.status_code == 200 and first.get_json()["id"] == original
+    again = client.get(url, headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
 
 
 def test_json_is_plain_utf8(client, app, world):

@@ -18,7 +18,13 @@ from app.reports.models import Report
 from app.stats import service
 from app.stats.aggregates import count_new_report
 from app.stats.measures import CONFIRMED, bucket_of, bucket_sql, duration_seconds
-from app.stats.models import ReportMonthCount, ReportMonthReporter
+from app.stats.models import (
+    ReportDayCount,
+    ReportDayDuration,
+    ReportDayReporter,
+    ReportMonthCount,
+    ReportMonthReporter,
+)
 from tests.factories import make_user
 from tests.points.factories import (
     ACROSS,
@@ -102,6 +108,10 @@ WINDOWS = [
     (date(2025, 11, 17), date(2026, 2, 9)),  # days, whole months, days
     (date(2025, 12, 7), date(2026, 12, 6)),  # a year across the end of the data
     (date(2025, 10, 1), date(2025, 10, 31)),  # a month the data begins in
+    (date(2026, 1, 1), date(2026, 1, 19)),  # days only, from a month's first China midnight
+    (date(2026, 3, 1), date(2026, 3, 1)),  # one day, a month's first
+    (date(2025, 11, 3), date(2026, 1, 28)),  # months read whole, less the days outside the window
+    (date(2026, 4, 2), date(2026, 5, 30)),  # two months less a day or two each, nothing whole
 ]
 
 
@@ -123,6 +133,26 @@ def test_totals_and_days_give_what_counting_every_report_gives(app, history, act
         assert tops == want["top"], window
 
 
+D = date
+
+
+@pytest.mark.parametrize("first, last, months, days", [
+    # most of a month: the month, less its other days
+    (D(2026, 11, 3), D(2026, 11, 30), [(D(2026, 11, 1), D(2026, 11, 1))], [(D(2026, 11, 1), D(2026, 11, 2), -1)]),
+    # a few days: those days
+    (D(2026, 11, 10), D(2026, 11, 20), [], [(D(2026, 11, 10), D(2026, 11, 20), 1)]),
+    # this month so far: the month, less days that have not come (no reports to read)
+    (D(2026, 12, 1), D(2026, 12, 7), [(D(2026, 12, 1), D(2026, 12, 1))], [(D(2026, 12, 8), D(2026, 12, 31), -1)]),
+    # a year to today: thirteen months in one range, less a week before and the days to come
+    (D(2025, 12, 8), D(2026, 12, 7), [(D(2025, 12, 1), D(2026, 12, 1))],
+     [(D(2025, 12, 1), D(2025, 12, 7), -1), (D(2026, 12, 8), D(2026, 12, 31), -1)]),
+    # whole months and a short edge
+    (D(2026, 1, 1), D(2026, 3, 4), [(D(2026, 1, 1), D(2026, 2, 1))], [(D(2026, 3, 1), D(2026, 3, 4), 1)]),
+])
+def test_a_window_is_covered_by_the_fewest_days_of_totals(first, last, months, days):
+    assert service._cover(first, last, today=D(2026, 12, 7)) == (months, days)
+
+
 def test_verify_finds_a_drifted_total_and_rebuild_repairs_it(app, history):
     runner = app.test_cli_runner()
     assert runner.invoke(args=["stats", "verify"]).exit_code == 0
@@ -137,6 +167,29 @@ def test_verify_finds_a_drifted_total_and_rebuild_repairs_it(app, history):
     rebuilt = runner.invoke(args=["stats", "rebuild"])
     assert rebuilt.exit_code == 0 and "rebuilt" in rebuilt.output
     assert runner.invoke(args=["stats", "verify"]).exit_code == 0
+
+
+@pytest.mark.parametrize("model", [ReportDayCount, ReportDayDuration, ReportDayReporter])
+def test_verify_finds_a_tampered_day_total_and_rebuild_repairs_it(app, history, model):
+    runner = app.test_cli_runner()
+    before = _stats_of_days(app, history["admin"].id, date(2026, 1, 5), date(2026, 1, 25))
+    with app.app_context():
+        db.session.execute(update(model).values(reports=model.reports + 2))
+        db.session.commit()
+    drifted = runner.invoke(args=["stats", "verify"])
+    assert drifted.exit_code == 1 and model.__tablename__ in drifted.output
+    assert "report_month" not in drifted.output  # only the tampered table differs
+    assert runner.invoke(args=["stats", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["stats", "verify"]).exit_code == 0
+    assert _stats_of_days(app, history["admin"].id, date(2026, 1, 5), date(2026, 1, 25)) == before
+
+
+def _stats_of_days(app, user_id: int, first: date, last: date) -> dict:
+    with app.app_context():
+        got = service.report_stats(actor=db.session.get(User, user_id), area_code=None,
+                                   date_from=first, date_to=last)
+        got["top_reporters"] = [(t["rider"].id, t["reports"], t["valid_reports"]) for t in got["top_reporters"]]
+    return got
 
 
 def test_a_report_moving_through_its_states_moves_its_counts(app, history):
