@@ -8,7 +8,8 @@ from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import event, func, literal, select, update
+from sqlalchemy.engine.default import CACHE_HIT
 
 from app.auth.models import Role, User
 from app.categories.models import Category
@@ -16,7 +17,7 @@ from app.extensions import db
 from app.points.periods import china_date
 from app.reports.models import Report
 from app.stats import service
-from app.stats.aggregates import count_new_report
+from app.stats.aggregates import count_new_report, count_report_change, facts_of, one_write, verify_totals
 from app.stats.measures import CONFIRMED, bucket_of, bucket_sql, duration_seconds, month_of
 from app.stats.models import (
     ReportDayCount,
@@ -230,8 +231,6 @@ def _new_report(rider_id: int, created: datetime) -> Report:
 
 
 def test_a_report_recorded_and_moved_in_one_write_is_counted_once_where_it_ends(app, history):
-    from app.stats.aggregates import count_report_change, facts_of, one_write, verify_totals
-
     created = datetime(2030, 1, 10, 4, 0, tzinfo=timezone.utc)
     in_that_month = select(ReportMonthCount.status, ReportMonthCount.reports).where(
         ReportMonthCount.month == month_of(created))
@@ -252,8 +251,6 @@ def test_a_report_recorded_and_moved_in_one_write_is_counted_once_where_it_ends(
 
 
 def test_an_error_inside_one_write_writes_no_totals(app, history):
-    from app.stats.aggregates import one_write, verify_totals
-
     created = datetime(2030, 2, 10, 4, 0, tzinfo=timezone.utc)
     with app.app_context():
         rider_id = db.session.scalar(select(Report.reporter_id).limit(1))
@@ -266,3 +263,32 @@ def test_an_error_inside_one_write_writes_no_totals(app, history):
             pass
         assert db.session.scalar(select(func.count()).select_from(ReportMonthCount).where(
             ReportMonthCount.month == month_of(created))) == 0
+
+
+def test_the_totals_upserts_are_compiled_once_and_reused(app, history):
+    """A report change's upserts reuse SQLAlchemy's compiled statements (a multi-row VALUES list
+    cannot be cached: it would be compiled afresh on every change)."""
+    seen: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO report_"):
+            seen.append((statement.split()[2], context.cache_hit))
+
+    with app.app_context():
+        first, second = db.session.scalars(select(Report).where(Report.status == "accepted").limit(2))
+        _escalate(first)  # compiles whatever the history's own changes did not need yet
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            _escalate(second)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        db.session.commit()
+    assert {table for table, _ in seen} == {"report_month_counts", "report_day_counts"}
+    assert {hit for _, hit in seen} == {CACHE_HIT}
+
+
+def _escalate(report: Report) -> None:
+    before = facts_of(report)
+    report.status = "escalated"
+    db.session.flush()
+    count_report_change(report, before=before)
