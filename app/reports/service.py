@@ -235,13 +235,14 @@ def _record_report(*, source: _Source, category: Category, fields: dict[str, Any
     )
     db.session.add(report)
     db.session.flush()
-    stats.count_new_report(report)
-    workflow.record_submission(report=report, actor=source.rider,
-                               note=f"{integration.name}转办" if integration else None)
-    if original is None:
-        workflow.route(report=report, new=True, candidate=around.candidate)
-    elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
-        points.award_for_confirmation(report=report)
+    with stats.one_write():  # recorded and routed: the totals count it once, where it ends up
+        stats.count_new_report(report)
+        workflow.record_submission(report=report, actor=source.rider,
+                                   note=f"{integration.name}转办" if integration else None)
+        if original is None:
+            workflow.route(report=report, new=True, candidate=around.candidate)
+        elif original.status == Status.DISPATCHED:  # a confirmation of a hazard already proved real
+            points.award_for_confirmation(report=report)
     flags = with_photo_flags(report.flags, incoming.decoded(), lat=lat, lon=lon, now=now, policy=policy.screening)
     flags = with_reuse_flag(flags, incoming.phashes())
     if flags != report.flags:

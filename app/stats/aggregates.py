@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,15 +79,46 @@ def count_report_change(report: Report, *, before: Facts) -> None:
         record_change(before=before, after=after)
 
 
+_Sums = list[dict[tuple[Any, ...], list[int]]]  # per table of TABLES: key → counter deltas
+_PENDING = "gridsnap.pending_totals"  # db.session.info key of the sums a `one_write` block holds back
+
+
 def record_change(*, before: Facts | None, after: Facts | None) -> None:
-    """Add after's contributions and take away before's, in one upsert per table."""
-    sums: list[dict[tuple[Any, ...], list[int]]] = [defaultdict(lambda: [0, 0, 0]) for _ in TABLES]
+    """Add after's contributions and take away before's, in one upsert per table (held back to the
+    end of an enclosing `one_write` block)."""
+    pending: _Sums | None = db.session.info.get(_PENDING)
+    sums = pending if pending is not None else _no_sums()
     for facts, sign in ((before, -1), (after, 1)):
         if facts is not None:
             for table, key, values in _contributions(facts):
                 row = sums[table][key]
                 for i, value in enumerate(values):
                     row[i] += sign * value
+    if pending is None:
+        _write(sums)
+
+
+@contextmanager
+def one_write() -> Iterator[None]:
+    """Inside, report changes add up in memory and reach the totals when the block ends, in one
+    upsert per table: a report recorded and routed at once writes only where it ends up (its passing
+    `submitted` rows net to nothing). Nothing inside may read the totals; an error writes nothing."""
+    if _PENDING in db.session.info:  # nested: the outer block writes
+        yield
+        return
+    sums = db.session.info[_PENDING] = _no_sums()
+    try:
+        yield
+    finally:
+        del db.session.info[_PENDING]
+    _write(sums)
+
+
+def _no_sums() -> _Sums:
+    return [defaultdict(lambda: [0, 0, 0]) for _ in TABLES]
+
+
+def _write(sums: _Sums) -> None:
     for (model, keys, counters), table_sums in zip(TABLES, sums, strict=True):
         changed = {key: row[:len(counters)] for key, row in table_sums.items() if any(row)}
         add_to_counters(model, keys=keys, counters=counters, sums=changed)

@@ -8,7 +8,8 @@ from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import literal, select, update
+from sqlalchemy import event, func, literal, select, update
+from sqlalchemy.engine.default import CACHE_HIT
 
 from app.auth.models import Role, User
 from app.categories.models import Category
@@ -16,8 +17,8 @@ from app.extensions import db
 from app.points.periods import china_date
 from app.reports.models import Report
 from app.stats import service
-from app.stats.aggregates import count_new_report
-from app.stats.measures import CONFIRMED, bucket_of, bucket_sql, duration_seconds
+from app.stats.aggregates import count_new_report, count_report_change, facts_of, one_write, verify_totals
+from app.stats.measures import CONFIRMED, bucket_of, bucket_sql, duration_seconds, month_of
 from app.stats.models import (
     ReportDayCount,
     ReportDayDuration,
@@ -218,3 +219,76 @@ def test_durations_count_whole_seconds_and_never_below_zero():
     at = datetime(2026, 12, 1, 8, 0, 0, 900_000, tzinfo=timezone.utc)
     assert duration_seconds(at, at + timedelta(milliseconds=200)) == 1
     assert duration_seconds(at, at - timedelta(minutes=5)) == 0
+
+
+def _new_report(rider_id: int, created: datetime) -> Report:
+    report = Report(reporter_id=rider_id, category_code="garbage", status="submitted", lat=38.48,
+                    lon=106.23, community_code=HOME, area_code=HOME, district_code=HOME[:6],
+                    created_at=created, updated_at=created, flags=[])
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+def test_a_report_recorded_and_moved_in_one_write_is_counted_once_where_it_ends(app, history):
+    created = datetime(2030, 1, 10, 4, 0, tzinfo=timezone.utc)
+    in_that_month = select(ReportMonthCount.status, ReportMonthCount.reports).where(
+        ReportMonthCount.month == month_of(created))
+    with app.app_context():
+        rider_id = db.session.scalar(select(Report.reporter_id).limit(1))
+        with one_write():
+            report = _new_report(rider_id, created)
+            count_new_report(report)
+            before = facts_of(report)
+            report.status = "assigned"
+            db.session.flush()
+            count_report_change(report, before=before)
+            assert db.session.execute(in_that_month).all() == []  # held back until the block ends
+        # Only where it ended up: the `submitted` it passed through left no row behind.
+        assert sorted(db.session.execute(in_that_month).all()) == [("assigned", 1), ("assigned", 1)]
+        db.session.commit()
+        assert list(verify_totals()) == []
+
+
+def test_an_error_inside_one_write_writes_no_totals(app, history):
+    created = datetime(2030, 2, 10, 4, 0, tzinfo=timezone.utc)
+    with app.app_context():
+        rider_id = db.session.scalar(select(Report.reporter_id).limit(1))
+        with pytest.raises(RuntimeError), one_write():
+            count_new_report(_new_report(rider_id, created))
+            raise RuntimeError("the submission failed")
+        db.session.rollback()
+        assert list(verify_totals()) == []
+        with one_write():  # the failed block held nothing back for the next one
+            pass
+        assert db.session.scalar(select(func.count()).select_from(ReportMonthCount).where(
+            ReportMonthCount.month == month_of(created))) == 0
+
+
+def test_the_totals_upserts_are_compiled_once_and_reused(app, history):
+    """A report change's upserts reuse SQLAlchemy's compiled statements (a multi-row VALUES list
+    cannot be cached: it would be compiled afresh on every change)."""
+    seen: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("INSERT INTO report_"):
+            seen.append((statement.split()[2], context.cache_hit))
+
+    with app.app_context():
+        first, second = db.session.scalars(select(Report).where(Report.status == "accepted").limit(2))
+        _escalate(first)  # compiles whatever the history's own changes did not need yet
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            _escalate(second)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        db.session.commit()
+    assert {table for table, _ in seen} == {"report_month_counts", "report_day_counts"}
+    assert {hit for _, hit in seen} == {CACHE_HIT}
+
+
+def _escalate(report: Report) -> None:
+    before = facts_of(report)
+    report.status = "escalated"
+    db.session.flush()
+    count_report_change(report, before=before)
