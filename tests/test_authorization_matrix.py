@@ -299,6 +299,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     ("GET", "/api/v1/stations"): Entry(USERS, static("/api/v1/stations", query={"lat": 38.48, "lon": 106.23})),
     ("PATCH", "/api/v1/stations/<int:station_id>"): Entry(STAFF_DESK, _station({"hours": "全天"}),
                                                           other=only(ADMIN)),
+    ("DELETE", "/api/v1/stations/<int:station_id>"): Entry(STAFF_DESK, _station(None), other=only(ADMIN)),
     # --- 社情民意 ---------------------------------------------------------------------------------
     ("POST", "/api/v1/suggestions"): Entry(only(RIDER), static("/api/v1/suggestions",
                                                                json={"content": "建议增加一处充电桩"})),

@@ -194,6 +194,15 @@ def _place(loaded: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in loaded.items() if key != "coord_sys"}
 
 
+@blp.post("/stations/<int:station_id>/remove")
+@desk_page(Role.SECRETARY, Role.ADMIN)
+def remove_station(me, station_id):  # type: ignore[no-untyped-def]
+    """Remove a station after the confirmation on its page."""
+    name = stations.remove_station(actor=me, station_id=station_id)
+    flash(f"驿站「{name}」已删除。", "ok")
+    return redirect(url_for("console.station_list"))
+
+
 def _station_form(me, form: FormResult, *, station):  # type: ignore[no-untyped-def]
     community = station.area_code if station is not None else me.area_code
     # The community's grids to click on (an admin adding a station types its place instead).

@@ -1,4 +1,4 @@
-"""红色驿站 endpoints: add and change a station (secretary, admin); stations near a point (anyone signed in)."""
+"""红色驿站 endpoints: add, change and remove a station (secretary, admin); stations near a point (anyone signed in)."""
 from __future__ import annotations
 
 from typing import Any
@@ -39,6 +39,14 @@ def update_station(form: dict[str, Any], station_id: int):
     """Change a station of your community (an admin: any): name, lat/lon, hours, services."""
     form.pop("coord_sys")  # lat/lon are WGS-84 once loaded
     return service.update_station(actor=current_user, station_id=station_id, **form)
+
+
+@blp.route("/<int:station_id>", methods=["DELETE"])
+@roles_required(Role.SECRETARY, Role.ADMIN)
+@blp.response(204)
+def remove_station(station_id: int):
+    """Remove a station of your community (an admin: any) that closed or moved."""
+    service.remove_station(actor=current_user, station_id=station_id)
 
 
 @blp.route("", methods=["GET"])

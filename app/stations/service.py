@@ -69,6 +69,16 @@ def update_station(*, actor: User, station_id: int, **changes: Any) -> Station:
     return station
 
 
+def remove_station(*, actor: User, station_id: int) -> str:
+    """The community's secretary (or an admin) removes a station that closed or moved; its name.
+    Nothing refers to a station, so it goes for good (riders stop being sent to a closed door)."""
+    station = get_kept_station(actor=actor, station_id=station_id)
+    name = station.name
+    db.session.delete(station)
+    db.session.commit()
+    return name
+
+
 def nearest_stations(*, lat: float, lon: float, limit: int) -> list[NearStation]:
     """Stations nearest first, with their distance from (lat, lon) in metres."""
     # A city keeps tens of stations, not thousands: measuring each is cheaper than an index.

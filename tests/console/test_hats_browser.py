@@ -120,3 +120,12 @@ def test_secretary_adds_a_station_with_a_service_picking_its_place_on_the_map(de
     with app.app_context():  # where it was clicked: inside that grid
         station = db.session.scalar(select(Station).where(Station.name == "阅景园骑手驿站"))
         assert "满春园社区第2网格" in [a.name for a in geo.locate(lat=station.lat, lon=station.lon)]
+
+    # The station closes: she removes it after confirming, and it leaves the list.
+    desk_page.get_by_role("link", name="修改 阅景园骑手驿站").click()
+    desk_page.get_by_text("删除驿站…").click()
+    desk_page.get_by_role("button", name="确认删除").click()
+    assert "驿站「阅景园骑手驿站」已删除" in desk_page.get_by_role("status").inner_text()
+    assert desk_page.locator("table tbody tr", has_text="阅景园骑手驿站").count() == 0
+    with app.app_context():
+        assert db.session.scalar(select(Station).where(Station.name == "阅景园骑手驿站")) is None

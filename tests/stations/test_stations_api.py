@@ -144,3 +144,22 @@ def test_only_the_communitys_secretary_or_an_admin_changes_a_station(app, client
                         headers=desk["rider"]).status_code == 403
     assert client.patch(f"/api/v1/stations/{other['id']}", json={"hours": "全天"},
                         headers=desk["admin"]).status_code == 200
+
+
+def test_a_closed_station_is_removed_and_riders_no_longer_find_it(app, client, desk):
+    closed = _added(client, desk)
+    kept = _added(client, desk, name="福州街爱心驿站", lat=38.4810)
+    assert client.delete(f"/api/v1/stations/{closed['id']}", headers=desk["secretary"]).status_code == 204
+    near = client.get("/api/v1/stations?lat=38.48&lon=106.23", headers=desk["rider"]).json["items"]
+    assert [s["id"] for s in near] == [kept["id"]]
+    again = client.delete(f"/api/v1/stations/{closed['id']}", headers=desk["secretary"])
+    assert again.status_code == 404 and again.json["error"]["code"] == "station_not_found"
+
+
+def test_only_the_communitys_secretary_or_an_admin_removes_a_station(app, client, desk):
+    other = _added(client, desk, who="admin", area_code=OTHER)
+    assert client.delete(f"/api/v1/stations/{other['id']}", headers=desk["secretary"]).status_code == 404
+    assert client.delete(f"/api/v1/stations/{other['id']}", headers=desk["rider"]).status_code == 403
+    assert _count(app) == 1
+    assert client.delete(f"/api/v1/stations/{other['id']}", headers=desk["admin"]).status_code == 204
+    assert _count(app) == 0
