@@ -40,6 +40,7 @@ def create_campaign(*, secretary: User, title: str, body: str, starts_on: date, 
     terms = {"area_code": secretary.area_code, "title": title.strip(), "body": body.strip(),
              "starts_on": starts_on, "ends_on": ends_on, "points_per_delivery": points_per_delivery,
              "daily_cap": daily_cap, "created_by_id": secretary.id}
+    _one_creation_at_a_time(secretary_id=secretary.id)
     earlier = _same_campaign_just_made(terms)
     if earlier is not None and (earlier.leaflet_key is None) == (leaflet is None):
         return earlier
@@ -57,6 +58,13 @@ def campaign_phase(campaign: Campaign, *, today: date) -> str:
     if campaign.status == CampaignStatus.CLOSED or campaign.ends_on < today:
         return "ended"
     return "upcoming" if campaign.starts_on > today else "running"
+
+
+def _one_creation_at_a_time(*, secretary_id: int) -> None:
+    """Serialise one secretary's campaign creations until this transaction ends, so the second of two
+    racing posts (a double click) finds the first (a PostgreSQL row lock; SQLite's writers are
+    serialised already)."""
+    db.session.execute(select(User.id).where(User.id == secretary_id).with_for_update(key_share=True))
 
 
 def _same_campaign_just_made(terms: dict[str, Any]) -> Campaign | None:

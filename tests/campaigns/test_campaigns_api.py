@@ -206,3 +206,19 @@ def test_stats_count_suggestions_and_deliveries_of_the_community(client, people)
                                    "deliveries": 1, "leaflets": 3}]
     theirs = client.get("/api/v1/stats", headers=people["other_secretary"][1]).json
     assert theirs["suggestions"] == {"received": 0, "adopted": 0} and theirs["deliveries"] == []
+
+
+def test_a_double_click_on_start_makes_one_campaign(app, client, people):
+    barrier, answers = threading.Barrier(4), []
+
+    def post():
+        barrier.wait(timeout=10)
+        response = app.test_client().post("/api/v1/campaigns", json=CAMPAIGN, headers=people["secretary"][1])
+        answers.append((response.status_code, response.json.get("id")))
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    [thread.start() for thread in threads]
+    [thread.join(timeout=60) for thread in threads]
+    assert {status for status, _ in answers} == {201}
+    assert len({campaign_id for _, campaign_id in answers}) == 1
+    assert _in_db(app, select(func.count()).select_from(Campaign)) == 1
