@@ -96,6 +96,8 @@ class Delivery(db.Model):
     note: Mapped[str | None] = mapped_column(String(NOTE_LENGTH))
     china_day: Mapped[date] = mapped_column(Date, nullable=False)  # the day the cap counts in
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    # The fingerprint of the request that used the key: the same key with another request is a 422.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     # The photo of the leaflet handed over, if the rider took one (never of a person or a door).
     photo_key: Mapped[str | None] = mapped_column(String(100), info=PHOTO_FILE)

@@ -15,6 +15,7 @@ from app.campaigns.leaflets import LeafletLimits, leaflet_until_saved
 from app.campaigns.models import Campaign, CampaignStatus, Delivery
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
+from app.common.idempotency import fingerprint, require_same_request
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.geo import service as geo
@@ -139,35 +140,39 @@ def record_delivery(*, rider: User, campaign_id: int, count: int, lat: float, lo
     `setup`, the app's by default); points within the daily cap, once. A retry with the same
     Idempotency-Key gives back the first delivery and stores nothing again."""
     check_photo_count(photos, minimum=0, maximum=1, field="photo")
+    request_hash = fingerprint({"campaign_id": campaign_id, "count": count, "lat": lat, "lon": lon, "note": note},
+                               photos) if idempotency_key else None
     with reading_only():  # no write lock while the photo decodes
         campaign = get_campaign(campaign_id=campaign_id, for_user=rider)  # running, in their community
-        earlier = _delivery_with_key(rider.id, idempotency_key)
+        earlier = _delivery_with_key(rider.id, idempotency_key, request_hash)
         commit_keeping_loaded(db.session())
     if earlier is not None:
         return earlier
     with (setup or PhotoSetup.from_app()).intake(photos) as incoming:
         stored = incoming.stored()  # a bad photo's error: nothing is written
         delivery, created = _record_once(campaign, rider=rider, count=count, lat=lat, lon=lon, note=note,
-                                         idempotency_key=idempotency_key, photo=stored[0] if stored else None)
+                                         idempotency=(idempotency_key, request_hash),
+                                         photo=stored[0] if stored else None)
         if created:
             incoming.keep()
     return delivery
 
 
 def _record_once(campaign: Campaign, *, rider: User, count: int, lat: float, lon: float, note: str | None,
-                 idempotency_key: str | None, photo: IntakePhoto | None) -> tuple[Delivery, bool]:
+                 idempotency: tuple[str | None, str | None],
+                 photo: IntakePhoto | None) -> tuple[Delivery, bool]:
     """One transaction: the delivery and its award, (it, True); or the delivery made earlier with
     this key, (it, False)."""
     # One rider's deliveries in turn: the cap is read and written while nobody else writes it.
     points.lock_rider(rider_id=rider.id)
     db.session.refresh(campaign)  # read while the photo decoded: closed since?
-    earlier = _delivery_with_key(rider.id, idempotency_key)
+    earlier = _delivery_with_key(rider.id, *idempotency)
     if earlier is not None:
         db.session.rollback()
         return earlier, False
     try:
         delivery = _new_delivery(campaign, rider=rider, count=count, lat=lat, lon=lon, note=note,
-                                 idempotency_key=idempotency_key, photo=photo)
+                                 idempotency=idempotency, photo=photo)
         if delivery.points:
             points.award_once(award=point_rules.delivery_award(
                 rider_id=rider.id, delivery_id=delivery.id, credited=delivery.credited,
@@ -176,7 +181,7 @@ def _record_once(campaign: Campaign, *, rider: User, count: int, lat: float, lon
     except IntegrityError:
         # A retry raced us with the same key and won: its delivery is the answer.
         db.session.rollback()
-        earlier = _delivery_with_key(rider.id, idempotency_key)
+        earlier = _delivery_with_key(rider.id, *idempotency)
         if earlier is None:
             raise
         return earlier, False
@@ -184,7 +189,8 @@ def _record_once(campaign: Campaign, *, rider: User, count: int, lat: float, lon
 
 
 def _new_delivery(campaign: Campaign, *, rider: User, count: int, lat: float, lon: float,
-                  note: str | None, idempotency_key: str | None, photo: IntakePhoto | None) -> Delivery:
+                  note: str | None, idempotency: tuple[str | None, str | None],
+                  photo: IntakePhoto | None) -> Delivery:
     """Insert a delivery with its credited leaflets and points (flush only)."""
     if campaign.status != CampaignStatus.ACTIVE:
         raise Conflict("这个活动已结束。", code="campaign_closed")
@@ -197,7 +203,7 @@ def _new_delivery(campaign: Campaign, *, rider: User, count: int, lat: float, lo
     delivery = Delivery(campaign_id=campaign.id, rider_id=rider.id, count=count, credited=credited,
                         points=credited * campaign.points_per_delivery, lat=lat, lon=lon,
                         grid_code=_grid_at(lat, lon), note=note.strip() if note else None, china_day=today,
-                        idempotency_key=idempotency_key, created_at=now)
+                        idempotency_key=idempotency[0], request_hash=idempotency[1], created_at=now)
     if photo is not None:
         delivery.attach_photo(photo)
     db.session.add(delivery)
@@ -210,8 +216,13 @@ def _grid_at(lat: float, lon: float) -> str | None:
     return next((area.code for area in geo.locate(lat=lat, lon=lon) if area.level == Level.GRID), None)
 
 
-def _delivery_with_key(rider_id: int, key: str | None) -> Delivery | None:
+def _delivery_with_key(rider_id: int, key: str | None, request_hash: str | None) -> Delivery | None:
+    """The delivery an earlier request with this key made; 422 if that was another request (say the
+    same key sent for another campaign)."""
     if key is None:
         return None
-    return db.session.scalar(select(Delivery).where(Delivery.rider_id == rider_id,
-                                                    Delivery.idempotency_key == key))
+    earlier = db.session.scalar(select(Delivery).where(Delivery.rider_id == rider_id,
+                                                       Delivery.idempotency_key == key))
+    if earlier is not None:
+        require_same_request(earlier.request_hash, request_hash)
+    return earlier

@@ -9,6 +9,7 @@ from app.auth.models import Role, User, UserStatus
 from app.categories.models import Category
 from app.common import clock
 from app.common.db import reading_only
+from app.common.idempotency import fingerprint
 from app.errors import Unprocessable, ValidationFailed
 from app.extensions import db
 from app.photos import intake
@@ -118,7 +119,7 @@ def once(*, actor: User, idempotency_key: str | None, request: dict[str, Any],
     if not idempotency_key:
         return run(), False
     return idempotency.run_once(user_id=actor.id, key=idempotency_key,
-                                request_hash=idempotency.fingerprint(request, photos), run=run)
+                                request_hash=fingerprint(request, photos), run=run)
 
 
 def _commit(report: Report) -> Report:

@@ -9,18 +9,16 @@ Retry-After; the claim is completed in the action's own transaction, or released
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextvars import ContextVar
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.common import clock
-from app.errors import Conflict, Unprocessable
+from app.common.idempotency import require_same_request
+from app.errors import Conflict
 from app.extensions import db
 from app.reports.models import IdempotencyRecord, Report
 
@@ -31,16 +29,6 @@ RETRY_AFTER_SECONDS = 2
 _running_claim: ContextVar[int | None] = ContextVar("running_idempotency_claim", default=None)
 
 
-def fingerprint(fields: dict[str, Any], blobs: Sequence[bytes] = ()) -> str:
-    """What makes two requests 'the same request' for an Idempotency-Key."""
-    canonical = json.dumps({k: v.isoformat() if isinstance(v, datetime) else v
-                            for k, v in sorted(fields.items())}, ensure_ascii=False, sort_keys=True)
-    digest = hashlib.sha256(canonical.encode())
-    for data in blobs:
-        digest.update(hashlib.sha256(data).digest())
-    return digest.hexdigest()
-
-
 def earlier(*, user_id: int, key: str, request_hash: Callable[[], str]) -> IdempotencyRecord | None:
     """The finished record of an earlier request with this key (None if there is none); 422 if that
     was a different request, 409 while it is still running. The hash is computed only if needed."""
@@ -48,8 +36,7 @@ def earlier(*, user_id: int, key: str, request_hash: Callable[[], str]) -> Idemp
         IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key))
     if record is None:
         return None
-    if record.request_hash != request_hash():
-        raise Unprocessable("此 Idempotency-Key 已用于另一个请求。", code="idempotency_key_reused")
+    require_same_request(record.request_hash, request_hash())
     if record.response_status is None:
         raise Conflict("同一请求正在处理中，请稍后重试。", code="idempotency_in_progress",
                        headers={"Retry-After": str(RETRY_AFTER_SECONDS)})

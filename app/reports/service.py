@@ -16,6 +16,7 @@ from app.categories.models import Category
 from app.categories.service import get_active_category
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
+from app.common.idempotency import fingerprint
 from app.common.pagination import Keyset, KeysetPage, keyset_page, rows_in_order
 from app.dispatch.assignment import nearest_candidate
 from app.dispatch.policy import current_policy
@@ -87,23 +88,23 @@ def submit_report(*, rider: User, fields: dict[str, Any], photos: Sequence[bytes
     _check_captured_at(fields.get("captured_at"))
     with reading_only():  # cheap checks first, without SQLite's write lock
         if idempotency_key:
-            earlier = _earlier_submission(rider.id, idempotency_key, lambda: idempotency.fingerprint(fields, photos))
+            earlier = _earlier_submission(rider.id, idempotency_key, lambda: fingerprint(fields, photos))
             if earlier is not None:
                 return Submission(report=earlier, replayed=True)
         category = get_active_category(fields["category"])  # held: routing's push names it
         commit_keeping_loaded(db.session())  # hold no transaction while photos are decoded
     with intake.photo_intake(photos, limits=policy.photo_limits, store=store, workers=workers) as incoming:
         # The photo threads decode; meanwhile this thread does what needs no pixels.
-        fingerprint = idempotency.fingerprint(fields, photos)
+        request_hash = fingerprint(fields, photos)
         around = _look_around(reporter_id=rider.id, fields=fields, policy=policy)
         try:
             report = _record_report(source=_Source(rider=rider), category=category, fields=fields,
                                     around=around, incoming=incoming,
-                                    idempotency=(idempotency_key, fingerprint), policy=policy)
+                                    idempotency=(idempotency_key, request_hash), policy=policy)
         except _KeyTaken:
             # Another attempt with this key won the race; answer with what it created.
             db.session.rollback()
-            earlier = _earlier_submission(rider.id, idempotency_key or "", lambda: fingerprint)
+            earlier = _earlier_submission(rider.id, idempotency_key or "", lambda: request_hash)
             if earlier is None:  # pragma: no cover - the winner committed before we saw the conflict
                 raise
             return Submission(report=earlier, replayed=True)

@@ -41,6 +41,8 @@ class Suggestion(TimestampMixin, db.Model):
     replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    # The fingerprint of the request that used the key: the same key with another request is a 422.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
 
     rider: Mapped[User] = relationship(foreign_keys=[rider_id], lazy="joined")
     # Loaded for a whole page at once: every list shows each suggestion's photos.

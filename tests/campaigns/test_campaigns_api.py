@@ -222,3 +222,15 @@ def test_a_double_click_on_start_makes_one_campaign(app, client, people):
     assert {status for status, _ in answers} == {201}
     assert len({campaign_id for _, campaign_id in answers}) == 1
     assert _in_db(app, select(func.count()).select_from(Campaign)) == 1
+
+
+def test_a_key_used_for_one_delivery_is_refused_for_another(app, client, people):
+    first_campaign = _campaign(client, people)
+    second_campaign = _campaign(client, people, title="反诈宣传")
+    first = _deliver(client, people, first_campaign["id"], key="tap-0001-aaaa", count=2)
+    assert _deliver(client, people, first_campaign["id"], key="tap-0001-aaaa", count=2).json["id"] == first.json["id"]
+    for campaign_id, count in ((first_campaign["id"], 3), (second_campaign["id"], 2)):
+        reused = _deliver(client, people, campaign_id, key="tap-0001-aaaa", count=count)
+        assert reused.status_code == 422 and reused.json["error"]["code"] == "idempotency_key_reused"
+    assert _in_db(app, select(func.count()).select_from(Delivery)) == 1
+    assert _points(app, people["rider"][0].id) == 4

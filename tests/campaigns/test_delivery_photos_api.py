@@ -102,9 +102,12 @@ def test_a_photo_over_the_size_limit_is_413(app, client, campaign, rider, monkey
 def test_a_retry_with_the_same_key_records_once_and_stores_no_second_file(app, client, campaign, rider):
     first = deliver(client, rider, campaign, [jpeg_bytes(seed=1)], key="tap-deliver-0001")
     files = sorted(stored_files(app))
-    again = deliver(client, rider, campaign, [jpeg_bytes(seed=8)], key="tap-deliver-0001")
+    again = deliver(client, rider, campaign, [jpeg_bytes(seed=1)], key="tap-deliver-0001")
     assert first.status_code == again.status_code == 201
     assert again.json["id"] == first.json["id"] and again.json["points"] == first.json["points"] == 6
+    assert counts(app) == (1, 1) and sorted(stored_files(app)) == files
+    other = deliver(client, rider, campaign, [jpeg_bytes(seed=8)], key="tap-deliver-0001")
+    assert other.status_code == 422 and other.json["error"]["code"] == "idempotency_key_reused"
     assert counts(app) == (1, 1) and sorted(stored_files(app)) == files
 
 

@@ -133,12 +133,13 @@ def test_a_claim_left_by_a_dead_process_is_taken_over(app, client, staff, assign
     from datetime import datetime, timezone
 
     from app.common import clock
+    from app.common.idempotency import fingerprint
     from app.reports import idempotency
 
     with app.app_context():  # what a process killed mid-action leaves: a claim without an answer
         db.session.add(IdempotencyRecord(
             user_id=staff["near"].id, key="orphan-key-1",
-            request_hash=idempotency.fingerprint({"action": "accept", "report_id": assigned})))
+            request_hash=fingerprint({"action": "accept", "report_id": assigned})))
         db.session.commit()
     assert _post(client, app, staff["near"], assigned, "accept", key="orphan-key-1").status_code == 409
     later = datetime.now(timezone.utc) + idempotency.ABANDONED_AFTER + timedelta(seconds=1)

@@ -85,10 +85,14 @@ def test_a_photo_over_the_size_limit_is_413(app, client, rider, monkeypatch):
 def test_a_retry_with_the_same_key_stores_one_suggestion_and_no_second_file(app, client, rider):
     first = suggest(client, rider, [jpeg_bytes(seed=1)], key="tap-suggest-0001")
     files = sorted(stored_files(app))
-    # The phone sends the same entry again (its answer was lost); even other bytes change nothing.
-    again = suggest(client, rider, [jpeg_bytes(seed=9)], key="tap-suggest-0001")
+    # The phone sends the same entry again (its answer was lost): the first answer, nothing stored.
+    again = suggest(client, rider, [jpeg_bytes(seed=1)], key="tap-suggest-0001")
     assert first.status_code == again.status_code == 201
     assert again.json["id"] == first.json["id"]
+    assert counts(app) == (1, 1) and sorted(stored_files(app)) == files
+    # The same key with another photo is another request: 422, and still nothing stored.
+    other = suggest(client, rider, [jpeg_bytes(seed=9)], key="tap-suggest-0001")
+    assert other.status_code == 422 and other.json["error"]["code"] == "idempotency_key_reused"
     assert counts(app) == (1, 1) and sorted(stored_files(app)) == files
 
 
