@@ -10,10 +10,7 @@ Run: .venv/bin/python bench/bench_channels.py [--n N]   (a temporary SQLite file
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -21,10 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.auth.models import Role, User  # noqa: E402
 from app.common import clock  # noqa: E402
 from app.extensions import db  # noqa: E402
@@ -34,7 +29,7 @@ from app.notifications.delivery import DeliveryPolicy  # noqa: E402
 from app.notifications.models import ChannelDelivery, Notification  # noqa: E402
 from app.notifications.sms import ConsoleSms  # noqa: E402
 from app.reports.models import Report  # noqa: E402
-from config import Config  # noqa: E402
+from bench.scratch import bench_app  # noqa: E402
 
 POLICY = DeliveryPolicy(max_attempts=8, retry_base_seconds=30, retry_max_seconds=3600, lease_seconds=600)
 
@@ -43,34 +38,20 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000)
     n = parser.parse_args().n
-    scratch = Path(tempfile.mkdtemp(prefix="bench-channels-"))
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{scratch / 'bench.db'}"
-
-    class BenchConfig(Config):
-        SQLALCHEMY_DATABASE_URI = url
-        UPLOAD_DIR = str(scratch / "uploads")
-        SMS_QUIET_HOURS = ""
-        SMS_USER_DAILY_CAP = SMS_DAILY_BUDGET = 10 * n
-
-    app = create_app(BenchConfig)
-    try:
-        with app.app_context():
-            flask_migrate.upgrade()
-            report_ids, worker_id = _world(n)
-            off = _time_notify(app, report_ids, worker_id, provider="")
-            on = _time_notify(app, report_ids, worker_id, provider="console")
-            off = min(off, _time_notify(app, report_ids, worker_id, provider=""))  # order must not matter
-            print(f"notify, SMS off: {off * 1000 / n:.3f} ms each; SMS on: {on * 1000 / n:.3f} ms each "
-                  f"(×{on / off:.2f})")
-            seen = _time_drain(app, n, seen=True)
-            _time_notify(app, report_ids, worker_id, provider="console")
-            sent = _time_drain(app, n, seen=False)
-            print(f"drain {n} due SMS: skipped as seen {seen * 1000 / n:.3f} ms each; sent by console "
-                  f"{sent * 1000 / n:.3f} ms each ({n / sent:.0f} SMS/s)")
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with bench_app(prefix="bench-channels", SMS_QUIET_HOURS="", SMS_USER_DAILY_CAP=10 * n,
+                   SMS_DAILY_BUDGET=10 * n) as bench, bench.app.app_context():
+        app = bench.app
+        report_ids, worker_id = _world(n)
+        off = _time_notify(app, report_ids, worker_id, provider="")
+        on = _time_notify(app, report_ids, worker_id, provider="console")
+        off = min(off, _time_notify(app, report_ids, worker_id, provider=""))  # order must not matter
+        print(f"notify, SMS off: {off * 1000 / n:.3f} ms each; SMS on: {on * 1000 / n:.3f} ms each "
+              f"(×{on / off:.2f})")
+        seen = _time_drain(app, n, seen=True)
+        _time_notify(app, report_ids, worker_id, provider="console")
+        sent = _time_drain(app, n, seen=False)
+        print(f"drain {n} due SMS: skipped as seen {seen * 1000 / n:.3f} ms each; sent by console "
+              f"{sent * 1000 / n:.3f} ms each ({n / sent:.0f} SMS/s)")
 
 
 def _world(n: int) -> tuple[list[int], int]:

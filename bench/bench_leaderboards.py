@@ -11,12 +11,9 @@ Run: .venv/bin/python bench/bench_leaderboards.py [--entries N] [--riders N] [--
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -26,10 +23,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
 from sqlalchemy import case, func, select  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.auth.models import User  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.points import standings  # noqa: E402
@@ -39,7 +34,7 @@ from app.points.rules import REPORT_REASONS, VALID_REASONS  # noqa: E402
 from app.points.totals import rebuild_totals  # noqa: E402
 from app.reports.models import Report  # noqa: E402
 from bench.bulk_load import loader_for, settle  # noqa: E402
-from config import Config  # noqa: E402
+from bench.scratch import bench_app  # noqa: E402
 
 DISTRICTS = ("640202", "640205")
 STREETS_PER_DISTRICT = 4
@@ -57,29 +52,12 @@ ADMIN_PHONE = "13800000000"
 
 def main() -> None:
     args = _arguments()
-    url = os.environ.get("DATABASE_URL", "")
-    scratch = Path(tempfile.mkdtemp(prefix="bench-points-"))
-    if not url.startswith("postgres"):
-        url = f"sqlite:///{scratch / 'bench.db'}"
-
-    class BenchConfig(Config):
-        SQLALCHEMY_DATABASE_URI = url
-        UPLOAD_DIR = str(scratch / "uploads")
-
-    app = create_app(BenchConfig)
-    try:
-        with app.app_context():
-            flask_migrate.upgrade(revision="heads")
-            dialect = db.engine.dialect.name
-            print(f"== {dialect}: {args.entries:,} ledger entries, {args.riders:,} riders, "
-                  f"{COMMUNITIES} communities")
-            world = _fill(args, dialect)
-            _compare(world, runs=args.runs)
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        shutil.rmtree(scratch, ignore_errors=True)
+    with bench_app(prefix="bench-points") as bench, bench.app.app_context():
+        dialect = db.engine.dialect.name
+        print(f"== {dialect}: {args.entries:,} ledger entries, {args.riders:,} riders, "
+              f"{COMMUNITIES} communities")
+        world = _fill(args, dialect)
+        _compare(world, runs=args.runs)
 
 
 def _arguments() -> argparse.Namespace:

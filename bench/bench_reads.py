@@ -16,12 +16,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
@@ -32,19 +29,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import flask_migrate  # noqa: E402
 from flask_jwt_extended import create_access_token  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-from app import create_app  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
 from app.auth.models import User  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.points.periods import china_date  # noqa: E402
 from app.stats.aggregates import rebuild_totals  # noqa: E402
 from bench.bulk_load import loader_for, settle  # noqa: E402
-from config import Config  # noqa: E402
-from tests.support.databases import scratch_database  # noqa: E402
+from bench.scratch import bench_app  # noqa: E402
 from tests.support.servers import gunicorn  # noqa: E402
 
 DISTRICT = "640205"
@@ -64,26 +58,9 @@ BEFORE = {"list": "190–210 ms ≈80×", "page500": "313 ms ≈125×", "communi
 
 def main() -> None:
     args = _arguments()
-    url = os.environ.get("DATABASE_URL", "")
-    scratch = Path(tempfile.mkdtemp(prefix="bench-reads-"))
-    try:
-        with scratch_database(url if url.startswith("postgres") else None, prefix="bench_reads") as db_url:
-            if db_url.startswith("sqlite"):
-                db_url = f"sqlite:///{scratch / 'bench.db'}"
-            _run(args, db_url, scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _run(args: argparse.Namespace, url: str, scratch: Path) -> None:
-    class BenchConfig(Config):
-        SQLALCHEMY_DATABASE_URI = url
-        UPLOAD_DIR = str(scratch / "uploads")
-
-    app = create_app(BenchConfig)
-    try:
+    with bench_app(prefix="bench-reads") as bench:
+        app = bench.app
         with app.app_context():
-            flask_migrate.upgrade(revision="heads")
             dialect = db.engine.dialect.name
             print(f"== {dialect}: {args.reports:,} reports in one district ({COMMUNITIES} communities), "
                   f"{args.riders:,} riders, {args.years} years")
@@ -92,14 +69,10 @@ def _run(args: argparse.Namespace, url: str, scratch: Path) -> None:
         _compare(app, world, tokens, runs=args.runs, explain=args.explain, client=app.test_client(),
                  label="in-process (Flask test client)")
         if args.http:
-            with gunicorn({"DATABASE_URL": url, "UPLOAD_DIR": str(scratch / "uploads"),
+            with gunicorn({"DATABASE_URL": bench.database_url, "UPLOAD_DIR": str(bench.upload_dir),
                            "GRIDSNAP_ENV": "development", "GUNICORN_THREADS": "2"}) as server:
                 _compare(app, world, tokens, runs=args.runs, explain=False, client=HttpClient(server.base),
                          label="over HTTP (gunicorn, 1 worker, loopback, keep-alive)")
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _arguments() -> argparse.Namespace:
