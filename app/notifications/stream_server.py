@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import io
 import json
 import time
@@ -263,6 +264,12 @@ class _Uvicorn(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, stream_server: StreamServer) -> None:
         super().__init__(config)
         self.stream_server = stream_server
+
+    def run(self, *args: Any, **kwargs: Any) -> None:
+        # In a context of its own: the event loop's tasks and a2wsgi's threads copy the caller's
+        # context, and `flask notifications serve` calls this inside an app context — every request
+        # would then share that context's `g` (one CSRF token, one JWT user) instead of its own.
+        contextvars.Context().run(super().run, *args, **kwargs)
 
     async def shutdown(self, sockets: list | None = None) -> None:
         await self.stream_server.close()

@@ -236,3 +236,31 @@ def test_a_database_outage_ends_the_stream_with_a_comment_not_an_error(app, ride
         assert stream.ended.wait(5)
         assert stream.comments[-1] == "database unavailable, reconnect"
         assert stream.raw.endswith("\n\n")
+
+
+def test_served_from_inside_an_app_context_each_request_has_its_own(app):
+    # `flask notifications serve` (what `make run` starts) runs the server inside the CLI's app
+    # context; a request must still get a fresh `g`: here, each visitor its own session and CSRF token.
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = make_server(app)
+
+    def serve_like_the_cli() -> None:
+        with app.app_context():
+            server.run(sockets=[sock])
+
+    thread = threading.Thread(target=serve_like_the_cli, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}/console/"
+        visitors = [requests.get(url, timeout=10) for _ in range(3)]
+        assert [r.status_code for r in visitors] == [200, 200, 200]
+        assert all("session" in r.cookies for r in visitors)  # each visitor is given a session to log in with
+        assert len({r.cookies["session"] for r in visitors}) == 3
+    finally:
+        server.should_exit = True
+        thread.join(15)
+        sock.close()
