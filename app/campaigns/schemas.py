@@ -32,7 +32,7 @@ class CampaignInSchema(Schema):
     daily_cap = fields.Integer(required=True, validate=validate.Range(1, MAX_DAILY_CAP),
                                metadata={"description": "Leaflets a rider is credited for per China day"})
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # said beside the other fields, not after them
     def _period(self, data, **_):  # type: ignore[no-untyped-def]
         if data.get("starts_on") and data.get("ends_on") and data["starts_on"] > data["ends_on"]:
             raise ValidationError("结束日期不能早于开始日期。", "ends_on")

@@ -234,3 +234,12 @@ def test_a_key_used_for_one_delivery_is_refused_for_another(app, client, people)
         assert reused.status_code == 422 and reused.json["error"]["code"] == "idempotency_key_reused"
     assert _in_db(app, select(func.count()).select_from(Delivery)) == 1
     assert _points(app, people["rider"][0].id) == 4
+
+
+def test_a_form_with_several_mistakes_names_each_of_them_at_once(app, client, people):
+    response = client.post("/api/v1/campaigns", headers=people["secretary"][1],
+                           json={**CAMPAIGN, "title": "", "ends_on": "2019-12-31"})
+    assert response.status_code == 400
+    fields = response.json["error"]["details"]["fields"]
+    assert set(fields) == {"title", "ends_on"} and fields["ends_on"] == ["结束日期不能早于开始日期。"]
+    assert _in_db(app, select(func.count()).select_from(Campaign)) == 0
