@@ -15,7 +15,7 @@ from app.campaigns.leaflets import LeafletLimits, leaflet_until_saved
 from app.campaigns.models import Campaign, CampaignStatus, Delivery
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
-from app.common.idempotency import fingerprint, require_same_request
+from app.common.idempotency import fingerprint, row_with_key
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.geo import service as geo
@@ -144,7 +144,7 @@ def record_delivery(*, rider: User, campaign_id: int, count: int, lat: float, lo
                                photos) if idempotency_key else None
     with reading_only():  # no write lock while the photo decodes
         campaign = get_campaign(campaign_id=campaign_id, for_user=rider)  # running, in their community
-        earlier = _delivery_with_key(rider.id, idempotency_key, request_hash)
+        earlier = row_with_key(Delivery, rider_id=rider.id, key=idempotency_key, request_hash=request_hash)
         commit_keeping_loaded(db.session())
     if earlier is not None:
         return earlier
@@ -166,7 +166,7 @@ def _record_once(campaign: Campaign, *, rider: User, count: int, lat: float, lon
     # One rider's deliveries in turn: the cap is read and written while nobody else writes it.
     points.lock_rider(rider_id=rider.id)
     db.session.refresh(campaign)  # read while the photo decoded: closed since?
-    earlier = _delivery_with_key(rider.id, *idempotency)
+    earlier = row_with_key(Delivery, rider_id=rider.id, key=idempotency[0], request_hash=idempotency[1])
     if earlier is not None:
         db.session.rollback()
         return earlier, False
@@ -181,7 +181,7 @@ def _record_once(campaign: Campaign, *, rider: User, count: int, lat: float, lon
     except IntegrityError:
         # A retry raced us with the same key and won: its delivery is the answer.
         db.session.rollback()
-        earlier = _delivery_with_key(rider.id, *idempotency)
+        earlier = row_with_key(Delivery, rider_id=rider.id, key=idempotency[0], request_hash=idempotency[1])
         if earlier is None:
             raise
         return earlier, False
@@ -214,15 +214,3 @@ def _new_delivery(campaign: Campaign, *, rider: User, count: int, lat: float, lo
 def _grid_at(lat: float, lon: float) -> str | None:
     """The grid the point lies in, for coverage; None outside the map's grids."""
     return next((area.code for area in geo.locate(lat=lat, lon=lon) if area.level == Level.GRID), None)
-
-
-def _delivery_with_key(rider_id: int, key: str | None, request_hash: str | None) -> Delivery | None:
-    """The delivery an earlier request with this key made; 422 if that was another request (say the
-    same key sent for another campaign)."""
-    if key is None:
-        return None
-    earlier = db.session.scalar(select(Delivery).where(Delivery.rider_id == rider_id,
-                                                       Delivery.idempotency_key == key))
-    if earlier is not None:
-        require_same_request(earlier.request_hash, request_hash)
-    return earlier

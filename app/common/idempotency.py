@@ -6,11 +6,15 @@ import json
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import request
+from sqlalchemy import select
 
 from app.errors import Unprocessable, ValidationFailed
+from app.extensions import db
+
+Keyed = TypeVar("Keyed")
 
 _KEY = re.compile(r"^[A-Za-z0-9._:\-]{8,100}$")
 IDEMPOTENCY_KEY_DOC = {"in": "header", "name": "Idempotency-Key", "required": False,
@@ -43,3 +47,15 @@ def require_same_request(earlier_hash: str | None, request_hash: str | None) -> 
     reused by mistake): replaying the first answer would hide that the second was never done."""
     if earlier_hash is not None and request_hash is not None and earlier_hash != request_hash:
         raise Unprocessable("此 Idempotency-Key 已用于另一个请求。", code="idempotency_key_reused")
+
+
+def row_with_key(model: type[Keyed], *, rider_id: int, key: str | None, request_hash: str | None) -> Keyed | None:
+    """The row (of a model with rider_id, idempotency_key and request_hash) that an earlier request
+    with this key made, or None; 422 if that was another request."""
+    if key is None:
+        return None
+    earlier = db.session.scalar(select(model).where(model.rider_id == rider_id,  # type: ignore[attr-defined]
+                                                    model.idempotency_key == key))  # type: ignore[attr-defined]
+    if earlier is not None:
+        require_same_request(earlier.request_hash, request_hash)  # type: ignore[attr-defined]
+    return earlier

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import Role, User
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
-from app.common.idempotency import fingerprint, require_same_request
+from app.common.idempotency import fingerprint, row_with_key
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.notifications import service as notifications
@@ -34,7 +34,7 @@ def submit_suggestion(*, rider: User, content: str, lat: float | None = None, lo
     check_photo_count(photos, minimum=0, maximum=max_photos)
     request_hash = fingerprint({"content": content, "lat": lat, "lon": lon}, photos) if idempotency_key else None
     with reading_only():  # no write lock while the photos decode
-        earlier = _suggestion_with_key(rider.id, idempotency_key, request_hash)
+        earlier = row_with_key(Suggestion, rider_id=rider.id, key=idempotency_key, request_hash=request_hash)
         commit_keeping_loaded(db.session())
     if earlier is not None:
         return earlier
@@ -50,7 +50,7 @@ def submit_suggestion(*, rider: User, content: str, lat: float | None = None, lo
         except IntegrityError:
             # A retry raced us with the same key and won: its suggestion is the answer.
             db.session.rollback()
-            earlier = _suggestion_with_key(rider.id, idempotency_key, request_hash)
+            earlier = row_with_key(Suggestion, rider_id=rider.id, key=idempotency_key, request_hash=request_hash)
             if earlier is None:
                 raise
             return earlier
@@ -115,14 +115,3 @@ def reply_to_suggestion(*, secretary: User, suggestion_id: int, reply: str, adop
         body=reply.strip()[:500], data={"suggestion_id": suggestion.id, "adopted": adopted})
     db.session.commit()  # expires the suggestion: its reply is read back on first use
     return suggestion
-
-
-def _suggestion_with_key(rider_id: int, key: str | None, request_hash: str | None) -> Suggestion | None:
-    """The suggestion an earlier request with this key made; 422 if that was another request."""
-    if key is None:
-        return None
-    earlier = db.session.scalar(select(Suggestion).where(Suggestion.rider_id == rider_id,
-                                                         Suggestion.idempotency_key == key))
-    if earlier is not None:
-        require_same_request(earlier.request_hash, request_hash)
-    return earlier
