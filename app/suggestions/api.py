@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from app.auth.models import Role
 from app.common.auth import roles_required
 from app.common.idempotency import IDEMPOTENCY_KEY_DOC, idempotency_key
-from app.common.pagination import paginate
 from app.common.uploads import JSON_OR_FORM, json_or_multipart_body, upload_bytes
 from app.photos.intake import PhotoSetup
 from app.suggestions import service
@@ -49,10 +48,10 @@ def submit_suggestion(form: dict[str, Any], files: dict[str, Any]):
 @roles_required(Role.RIDER, Role.SECRETARY, Role.ADMIN)
 @blp.arguments(SuggestionListArgsSchema, location="query")
 @blp.response(200, SuggestionPageSchema)
-def list_suggestions(args: dict[str, int]):
-    """Your suggestions (rider), your community's (secretary), or all (admin); newest first."""
-    return paginate(service.visible_suggestions(user=current_user), page=args["page"],
-                    per_page=args["per_page"])
+def list_suggestions(args: dict[str, Any]):
+    """Your suggestions (rider), your community's (secretary), or all (admin); newest first, by cursor."""
+    return service.suggestions_page(user=current_user, cursor=args["cursor"], page=args["page"],
+                                    per_page=args["per_page"])
 
 
 @blp.route("/<int:suggestion_id>", methods=["GET"])

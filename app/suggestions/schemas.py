@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from app.common.pagination import PageArgsSchema, page_schema
+from app.common.pagination import CursorArgsSchema, page_schema
 from app.geo.schemas import PointInSchema
 from app.photos.schemas import SignedPhoto
 from app.suggestions.models import CONTENT_LENGTH, REPLY_LENGTH
@@ -57,4 +57,4 @@ class SuggestionSchema(Schema):
 
 
 SuggestionPageSchema = page_schema(SuggestionSchema, "SuggestionPage")
-SuggestionListArgsSchema = PageArgsSchema
+SuggestionListArgsSchema = CursorArgsSchema

@@ -4,6 +4,7 @@ are theirs."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +13,7 @@ from app.auth.models import Role, User
 from app.common import clock
 from app.common.db import commit_keeping_loaded, reading_only
 from app.common.idempotency import fingerprint, row_with_key
+from app.common.pagination import Keyset, keyset_list
 from app.errors import Conflict, Forbidden, NotFound
 from app.extensions import db
 from app.notifications import service as notifications
@@ -81,6 +83,13 @@ def open_count(*, user: User) -> int:
     """How many suggestions the user may read still wait for a reply."""
     waiting = visible_suggestions(user=user).where(Suggestion.status == SuggestionStatus.OPEN)
     return db.session.scalar(select(func.count()).select_from(waiting.order_by(None).subquery())) or 0
+
+
+def suggestions_page(*, user: User, cursor: str | None, page: int, per_page: int) -> dict[str, Any]:
+    """A page of the suggestions the user may read, newest first, by cursor (or an old client's page)."""
+    return keyset_list(visible_suggestions(user=user), keyset=Keyset(id=Suggestion.id), cursor=cursor,
+                       binding=f"suggestions:{user.id}:{user.role}:{user.area_code}", page=page,
+                       per_page=per_page)
 
 
 def get_suggestion(*, suggestion_id: int, for_user: User) -> Suggestion:

@@ -170,3 +170,17 @@ def test_the_ledger_itself_refuses_a_second_award_of_one_source(app, people):
         db.session.commit()
         assert list(verify_totals()) == []
     assert _in_db(app, select(func.count()).select_from(LedgerEntry)) == 1
+
+
+def test_the_list_pages_by_cursor_newest_first_and_refuses_anothers_cursor(client, people):
+    made = [_suggest(client, people, content=f"第{n}条建议：楼道灯不亮")["id"] for n in range(5)]
+    secretary = people["secretary"][1]
+    first = client.get("/api/v1/suggestions?per_page=2", headers=secretary).json
+    second = client.get(f"/api/v1/suggestions?per_page=2&cursor={first['next']}", headers=secretary).json
+    last = client.get(f"/api/v1/suggestions?per_page=2&cursor={second['next']}", headers=secretary).json
+    seen = [s["id"] for page in (first, second, last) for s in page["items"]]
+    assert seen == made[::-1] and last["next"] is None
+    # The secretary's cursor in the rider's hands, or a forged one: 400, never somebody else's rows.
+    for cursor in (first["next"], first["next"][:-2] + "xx"):
+        refused = client.get(f"/api/v1/suggestions?cursor={cursor}", headers=people["rider"][1])
+        assert refused.status_code == 400
