@@ -185,6 +185,17 @@ def _suggestion(suffix: str, body: Any = None) -> Builder:
     return build
 
 
+def _invite(ctx: Ctx, role: str, relation: str) -> Call:
+    """/communities/{code}/invites/{invite}/revoke of a fresh invite of the relation's side's community."""
+    from app.auth import service as accounts
+    from app.auth.models import User as Account
+    side = ctx.world.side(relation)
+    with ctx.app.app_context():
+        code = accounts.create_invite(actor=db.session.get(Account, side.people["secretary"].id),
+                                      community_code=side.community, max_uses=5, expires_in_days=7).code
+    return Call(f"/api/v1/communities/{side.community}/invites/{code}/revoke")
+
+
 def _station(body: Any) -> Builder:
     """/stations/{id} of a fresh station of the relation's side's community."""
     def build(ctx: Ctx, role: str, relation: str) -> Call:
@@ -278,6 +289,10 @@ MATRIX: dict[tuple[str, str], Entry] = {
                                                           other=only(ADMIN)),
     ("POST", "/api/v1/communities/<string:code>/invites"): Entry(
         STAFF_DESK, in_area("/api/v1/communities/{code}/invites", json={}), other=only(ADMIN)),
+    ("GET", "/api/v1/communities/<string:code>/invites"): Entry(
+        STAFF_DESK, in_area("/api/v1/communities/{code}/invites"), other=only(ADMIN)),
+    ("POST", "/api/v1/communities/<string:code>/invites/<string:invite_code>/revoke"): Entry(
+        STAFF_DESK, _invite, other=only(ADMIN)),
     ("GET", "/api/v1/areas/<string:code>/workers"): Entry(STAFF_DESK, in_area("/api/v1/areas/{code}/workers",
                                                                               key="grid"), other=only(ADMIN)),
     ("PUT", "/api/v1/areas/<string:code>/workers"): Entry(STAFF_DESK, _set_workers, other=only(ADMIN)),

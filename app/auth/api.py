@@ -18,6 +18,7 @@ from app.auth.schemas import (
     AccessTokenSchema,
     CreateUserSchema,
     InviteArgsSchema,
+    InviteListSchema,
     InviteSchema,
     LoginSchema,
     RegisterSchema,
@@ -148,3 +149,19 @@ def enable(user_id):
 def create_invite(args, code):
     """Issue an invite code with which riders join this community."""
     return service.create_invite(actor=current_user, community_code=code, **args)
+
+
+@blp.route("/communities/<string:code>/invites", methods=["GET"])
+@roles_required(Role.ADMIN, Role.SECRETARY)
+@blp.response(200, InviteListSchema)
+def list_invites(code):
+    """The community's invite codes that still let riders in (not expired, seats left), newest first."""
+    return {"items": service.live_invites(actor=current_user, community_code=code)}
+
+
+@blp.route("/communities/<string:code>/invites/<string:invite_code>/revoke", methods=["POST"])
+@roles_required(Role.ADMIN, Role.SECRETARY)
+@blp.response(200, InviteSchema)
+def revoke_invite(code, invite_code):
+    """End an invite code now; riders who joined with it stay."""
+    return service.revoke_invite(actor=current_user, community_code=code, invite_code=invite_code)

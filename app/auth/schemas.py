@@ -108,5 +108,9 @@ class InviteSchema(Schema):
     uses = fields.Integer()
 
 
+class InviteListSchema(Schema):
+    items = fields.List(fields.Nested(InviteSchema))
+
+
 
 UserPageSchema = page_schema(UserSchema, "UserPage")

@@ -209,6 +209,9 @@ def active_user(user_id: int) -> User | None:
 
 # --- invites ---------------------------------------------------------------------------------
 
+MAX_LIVE_INVITES = 100  # a community keeps a few live codes; an admin's desk shows the newest
+
+
 def create_invite(*, actor: User, community_code: str, max_uses: int, expires_in_days: int) -> Invite:
     """A new invite code for a community (its secretary, or an admin)."""
     _require_area(community_code, Level.COMMUNITY)
@@ -219,6 +222,33 @@ def create_invite(*, actor: User, community_code: str, max_uses: int, expires_in
     invite = Invite(code=_new_invite_code(), community_code=community_code, created_by_id=actor.id,
                     max_uses=max_uses, expires_at=clock.utcnow() + timedelta(days=expires_in_days))
     db.session.add(invite)
+    db.session.commit()
+    return invite
+
+
+def live_invites(*, actor: User, community_code: str | None) -> list[Invite]:
+    """The invite codes that still let riders in (not expired, seats left), newest first: a
+    secretary's community's; an admin's for one community, or every community's."""
+    if actor.role == Role.SECRETARY:
+        if community_code not in (None, actor.area_code):
+            raise Forbidden("只能查看本社区的邀请码。", code="outside_your_area")
+        community_code = actor.area_code
+    elif actor.role != Role.ADMIN:
+        raise Forbidden()
+    stmt = select(Invite).where(Invite.expires_at > clock.utcnow(), Invite.uses < Invite.max_uses)
+    if community_code is not None:
+        stmt = stmt.where(Invite.community_code == community_code)
+    return list(db.session.scalars(stmt.order_by(Invite.created_at.desc()).limit(MAX_LIVE_INVITES)))
+
+
+def revoke_invite(*, actor: User, community_code: str, invite_code: str) -> Invite:
+    """End an invite code now (a leaked poster, a QR code sent to the wrong group): riders who
+    registered with it stay; nobody else joins with it."""
+    invite = next((i for i in live_invites(actor=actor, community_code=community_code)
+                   if i.code == invite_code.strip().upper()), None)
+    if invite is None:
+        raise NotFound("找不到这个有效的邀请码。", code="invite_not_found")
+    invite.expires_at = clock.utcnow()
     db.session.commit()
     return invite
 

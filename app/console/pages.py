@@ -187,8 +187,9 @@ def _riders_page(me, *, invite_form: FormResult, invite=None, status: int = 200)
                        per_page=100)
     everyone = paginate(auth.list_users(actor=me, role=Role.RIDER), page=page_number(), per_page=50)
     qr = Markup(invites.qr_svg(invites.app_link(invite.code))) if invite is not None else None
+    live = auth.live_invites(actor=me, community_code=None)
     return render_template("console/riders.html", me=me, pending=pending, riders=everyone,
-                           invite_form=invite_form, invite=invite, qr=qr,
+                           invite_form=invite_form, invite=invite, qr=qr, live_invites=live,
                            invite_link=invites.app_link(invite.code) if invite is not None else None), status
 
 
@@ -203,6 +204,16 @@ def rider_status(me, user_id, action):  # type: ignore[no-untyped-def]
         status = UserStatus.DISABLED if action == "disable" else UserStatus.ACTIVE
         user = staffing.set_user_status(actor=me, user_id=user_id, status=status)  # reports move on
         flash(f"已{'停用' if action == 'disable' else '启用'} {user.name}。", "ok")
+    return redirect(url_for("console.riders"))
+
+
+@blp.post("/riders/invites/<invite_code>/revoke")
+@desk_page(Role.SECRETARY, Role.ADMIN)
+def revoke_invite(me, invite_code):  # type: ignore[no-untyped-def]
+    """作废 an invite code (a poster gone up in the wrong place); riders who joined with it stay."""
+    community = me.area_code if me.role == Role.SECRETARY else request.form.get("community_code", "")
+    invite = auth.revoke_invite(actor=me, community_code=community, invite_code=invite_code)
+    flash(f"邀请码 {invite.code} 已作废；已用它注册的骑手不受影响。", "ok")
     return redirect(url_for("console.riders"))
 
 

@@ -86,6 +86,40 @@ def test_invite_arguments_are_checked(client, app, world, body):
     assert response.status_code == 400
 
 
+def test_a_secretary_sees_her_live_invites_and_revokes_one(client, app, world):
+    secretary = auth_headers(app, world["secretary"])
+
+    def issue(**body) -> str:
+        response = client.post(f"/api/v1/communities/{HOME}/invites", json=body, headers=secretary)
+        assert response.status_code == 201
+        return response.get_json()["invite_code"]
+
+    poster, group, single = issue(max_uses=50), issue(max_uses=10), issue(max_uses=1)
+    admin_code = client.post(f"/api/v1/communities/{OTHER}/invites", json={},
+                             headers=auth_headers(app, world["admin"])).get_json()["invite_code"]
+    joined = client.post("/api/v1/auth/register", json={
+        "phone": "13800001111", "password": "abc12345", "name": "新骑手", "invite_code": single})
+    assert joined.status_code == 201  # its only seat is taken: it no longer lets anyone in
+
+    listed = client.get(f"/api/v1/communities/{HOME}/invites", headers=secretary).get_json()["items"]
+    assert [i["invite_code"] for i in listed] == [group, poster]  # newest first; not the used-up one
+    assert admin_code not in {i["invite_code"] for i in listed}
+
+    revoked = client.post(f"/api/v1/communities/{HOME}/invites/{poster.lower()}/revoke", headers=secretary)
+    assert revoked.status_code == 200 and revoked.get_json()["invite_code"] == poster
+    late = client.post("/api/v1/auth/register", json={
+        "phone": "13800002222", "password": "abc12345", "name": "晚到的骑手", "invite_code": poster})
+    assert late.status_code == 422 and late.get_json()["error"]["code"] == "invalid_invite_code"
+    listed = client.get(f"/api/v1/communities/{HOME}/invites", headers=secretary).get_json()["items"]
+    assert [i["invite_code"] for i in listed] == [group]
+    again = client.post(f"/api/v1/communities/{HOME}/invites/{poster}/revoke", headers=secretary)
+    assert again.status_code == 404 and again.get_json()["error"]["code"] == "invite_not_found"
+    # Another community's code is not hers to see or end.
+    assert client.get(f"/api/v1/communities/{OTHER}/invites", headers=secretary).status_code == 403
+    assert client.post(f"/api/v1/communities/{OTHER}/invites/{admin_code}/revoke",
+                       headers=secretary).status_code == 403
+
+
 def test_cli_creates_the_first_admin(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "--phone", "13500000000", "--password", "Admin1234",

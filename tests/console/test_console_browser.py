@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timezone
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.auth.models import User
+from app.auth.models import Invite, User
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
 from tests.console.conftest import DEPARTMENT, DISPATCHER, RIDER, SECRETARY
@@ -79,6 +80,17 @@ def test_secretary_approves_a_pending_rider_and_makes_an_invite_qr(desk_page, ap
     invite = desk_page.get_by_test_id("invite")
     assert "/app/?invite=" in invite.inner_text()
     assert invite.locator("svg").bounding_box()["width"] >= 150  # the QR code is drawn
+
+    # The poster went up in the wrong building: she ends the code; it leaves the list of live ones.
+    code = invite.locator(".c-code").inner_text()
+    live = desk_page.get_by_test_id("live-invites")
+    assert "0 / 20" in live.locator("tr", has_text=code).inner_text()
+    live.get_by_label(f"作废 {code}").click()
+    live.get_by_role("button", name="确认作废").click()
+    assert f"邀请码 {code} 已作废" in desk_page.get_by_role("status").inner_text()
+    assert code not in desk_page.locator("section.c-invite").inner_text()  # not among the live codes
+    with app.app_context():
+        assert db.session.get(Invite, code).expires_at <= datetime.now(timezone.utc)
 
 
 def test_a_rider_is_refused_with_a_chinese_page(desk_page):
