@@ -67,3 +67,9 @@ def auth_headers(app: Flask, user: User) -> dict[str, str]:
         token = create_access_token(identity=str(user.id),
                                     additional_claims={"sid": session.id, "role": user.role})
     return {"Authorization": f"Bearer {token}"}
+
+
+def in_db(app: Flask, stmt: Any) -> Any:
+    """One value read from the database outside any request (a count, a sum, a column)."""
+    with app.app_context():
+        return db.session.scalar(stmt)

@@ -10,10 +10,9 @@ from sqlalchemy import func, select
 from app.auth.models import Role
 from app.campaigns.models import Campaign, Delivery
 from app.common import clock
-from app.extensions import db
 from app.points.models import LedgerEntry
 from app.points.totals import verify_totals
-from tests.factories import auth_headers, make_community, make_user
+from tests.factories import auth_headers, in_db, make_community, make_user
 
 HOME = "640104001001"
 OTHER = "640104001002"
@@ -35,10 +34,6 @@ def people(app):
     return {name: (user, auth_headers(app, user)) for name, user in users.items()}
 
 
-def _in_db(app, stmt):
-    with app.app_context():
-        return db.session.scalar(stmt)
-
 
 def _campaign(client, people, **over) -> dict:
     response = client.post("/api/v1/campaigns", json={**CAMPAIGN, **over}, headers=people["secretary"][1])
@@ -53,7 +48,7 @@ def _deliver(client, people, campaign_id, key=None, who="rider", **body):
 
 
 def _points(app, rider_id) -> int:
-    return _in_db(app, select(func.coalesce(func.sum(LedgerEntry.delta), 0))
+    return in_db(app, select(func.coalesce(func.sum(LedgerEntry.delta), 0))
                   .where(LedgerEntry.rider_id == rider_id))
 
 
@@ -70,7 +65,7 @@ def test_secretary_starts_a_campaign_for_her_community(client, people):
 def test_bad_campaign_is_refused_and_nothing_written(app, client, people, bad):
     response = client.post("/api/v1/campaigns", json={**CAMPAIGN, **bad}, headers=people["secretary"][1])
     assert response.status_code in (400, 422)
-    assert _in_db(app, select(func.count()).select_from(Campaign)) == 0
+    assert in_db(app, select(func.count()).select_from(Campaign)) == 0
 
 
 def test_riders_see_their_communitys_running_campaigns(client, people):
@@ -95,7 +90,7 @@ def test_a_delivery_earns_points_once_and_shows_where_they_came_from(app, client
     assert points["balance"] == 4
     assert points["entries"][0]["reason"] == "policy_delivery"
     assert points["entries"][0]["source"] == f"delivery:{response.json['id']}"
-    assert _in_db(app, select(func.count()).select_from(Delivery)) == 1
+    assert in_db(app, select(func.count()).select_from(Delivery)) == 1
 
 
 @pytest.mark.parametrize("bad", [
@@ -106,14 +101,14 @@ def test_bad_delivery_is_refused_and_nothing_written(app, client, people, bad):
     campaign = _campaign(client, people)
     response = _deliver(client, people, campaign["id"], **bad)
     assert response.status_code in (400, 422)
-    assert _in_db(app, select(func.count()).select_from(Delivery)) == 0
-    assert _in_db(app, select(func.count()).select_from(LedgerEntry)) == 0
+    assert in_db(app, select(func.count()).select_from(Delivery)) == 0
+    assert in_db(app, select(func.count()).select_from(LedgerEntry)) == 0
 
 
 def test_bad_idempotency_key_is_refused(app, client, people):
     campaign = _campaign(client, people)
     assert _deliver(client, people, campaign["id"], key="短").status_code == 400
-    assert _in_db(app, select(func.count()).select_from(Delivery)) == 0
+    assert in_db(app, select(func.count()).select_from(Delivery)) == 0
 
 
 def test_concurrent_retries_of_a_delivery_record_and_pay_once(app, client, people):
@@ -130,7 +125,7 @@ def test_concurrent_retries_of_a_delivery_record_and_pay_once(app, client, peopl
     [thread.join(timeout=60) for thread in threads]
     assert {status for status, _ in answers} == {201}
     assert len({delivery_id for _, delivery_id in answers}) == 1
-    assert _in_db(app, select(func.count()).select_from(Delivery)) == 1
+    assert in_db(app, select(func.count()).select_from(Delivery)) == 1
     assert _points(app, people["rider"][0].id) == 6
     with app.app_context():
         assert list(verify_totals()) == []
@@ -147,7 +142,7 @@ def test_daily_cap_restarts_at_china_midnight(app, client, people, monkeypatch):
     now["at"] = datetime(2026, 12, 6, 16, 5, tzinfo=timezone.utc)  # 00:05 the next China day
     assert _deliver(client, people, campaign["id"], count=3).json["points"] == 6
     assert _points(app, people["rider"][0].id) == 16
-    assert _in_db(app, select(func.count()).select_from(Delivery)) == 4  # over the cap: still coverage
+    assert in_db(app, select(func.count()).select_from(Delivery)) == 4  # over the cap: still coverage
     with app.app_context():
         assert list(verify_totals()) == []
 
@@ -160,14 +155,14 @@ def test_scoping_of_campaigns(app, client, people):
     assert client.post(f"/api/v1/campaigns/{campaign['id']}/close", headers=other).status_code == 404
     assert client.get("/api/v1/campaigns", headers=other).json["items"] == []
     assert client.post("/api/v1/campaigns", json=CAMPAIGN, headers=people["rider"][1]).status_code == 403
-    assert _in_db(app, select(func.count()).select_from(Delivery)) == 0
+    assert in_db(app, select(func.count()).select_from(Delivery)) == 0
 
 
 def test_closed_campaign_takes_no_delivery(app, client, people):
     campaign = _campaign(client, people)
     client.post(f"/api/v1/campaigns/{campaign['id']}/close", headers=people["secretary"][1])
     assert _deliver(client, people, campaign["id"]).status_code == 404
-    assert _in_db(app, select(func.count()).select_from(Delivery)) == 0
+    assert in_db(app, select(func.count()).select_from(Delivery)) == 0
 
 
 def test_secretary_sees_what_a_campaign_reached(client, people):
@@ -221,7 +216,7 @@ def test_a_double_click_on_start_makes_one_campaign(app, client, people):
     [thread.join(timeout=60) for thread in threads]
     assert {status for status, _ in answers} == {201}
     assert len({campaign_id for _, campaign_id in answers}) == 1
-    assert _in_db(app, select(func.count()).select_from(Campaign)) == 1
+    assert in_db(app, select(func.count()).select_from(Campaign)) == 1
 
 
 def test_a_key_used_for_one_delivery_is_refused_for_another(app, client, people):
@@ -232,7 +227,7 @@ def test_a_key_used_for_one_delivery_is_refused_for_another(app, client, people)
     for campaign_id, count in ((first_campaign["id"], 3), (second_campaign["id"], 2)):
         reused = _deliver(client, people, campaign_id, key="tap-0001-aaaa", count=count)
         assert reused.status_code == 422 and reused.json["error"]["code"] == "idempotency_key_reused"
-    assert _in_db(app, select(func.count()).select_from(Delivery)) == 1
+    assert in_db(app, select(func.count()).select_from(Delivery)) == 1
     assert _points(app, people["rider"][0].id) == 4
 
 
@@ -242,4 +237,4 @@ def test_a_form_with_several_mistakes_names_each_of_them_at_once(app, client, pe
     assert response.status_code == 400
     fields = response.json["error"]["details"]["fields"]
     assert set(fields) == {"title", "ends_on"} and fields["ends_on"] == ["结束日期不能早于开始日期。"]
-    assert _in_db(app, select(func.count()).select_from(Campaign)) == 0
+    assert in_db(app, select(func.count()).select_from(Campaign)) == 0

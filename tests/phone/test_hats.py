@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.campaigns.models import Delivery
 from app.demo import DEMO_PASSWORD
-from app.extensions import db
 from app.points.models import LedgerEntry
 from app.suggestions.models import Suggestion, SuggestionPhoto
+from tests.factories import in_db
 from tests.phone.conftest import log_in, phone_jpeg, snap
 from tests.phone.test_rider import lose_first_answer, wait_until
 from tests.support.browser import PHONE, browser_context
@@ -40,10 +40,6 @@ def rider_phone(browser, live_url, demo):
         yield page, context
         assert errors == [], f"script errors on the page: {errors}"
 
-
-def in_db(app, stmt):
-    with app.app_context():
-        return db.session.scalar(stmt)
 
 
 def rider_id(app) -> int:

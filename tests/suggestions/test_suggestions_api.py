@@ -13,7 +13,7 @@ from app.points import rules
 from app.points.models import LedgerEntry
 from app.points.totals import verify_totals
 from app.suggestions.models import Suggestion
-from tests.factories import auth_headers, make_community, make_user
+from tests.factories import auth_headers, in_db, make_community, make_user
 
 HOME = "640104001001"
 OTHER = "640104001002"
@@ -33,10 +33,6 @@ def people(app):
     }
     return {name: (user, auth_headers(app, user)) for name, user in users.items()}
 
-
-def _in_db(app, stmt):
-    with app.app_context():
-        return db.session.scalar(stmt)
 
 
 def _suggest(client, people, **body):
@@ -59,7 +55,7 @@ def test_rider_suggests_to_their_community(client, people):
 def test_bad_suggestion_is_refused_and_nothing_written(app, client, people, bad):
     response = client.post("/api/v1/suggestions", json={"content": IDEA, **bad}, headers=people["rider"][1])
     assert response.status_code in (400, 422)
-    assert _in_db(app, select(func.count()).select_from(Suggestion)) == 0
+    assert in_db(app, select(func.count()).select_from(Suggestion)) == 0
 
 
 def test_only_riders_suggest(client, people):
@@ -82,7 +78,7 @@ def test_adopted_reply_pays_once_and_notifies(app, client, people):
     entry = points["entries"][0]
     assert entry["reason"] == "suggestion_adopted" and entry["source"] == f"suggestion:{suggestion['id']}"
     rider_id = people["rider"][0].id
-    kinds = _in_db(app, select(func.count()).select_from(Notification).where(
+    kinds = in_db(app, select(func.count()).select_from(Notification).where(
         Notification.user_id == rider_id, Notification.kind == "suggestion_replied"))
     assert kinds == 1
     seen = client.get(f"/api/v1/suggestions/{suggestion['id']}", headers=people["rider"][1]).json
@@ -96,8 +92,8 @@ def test_reply_not_adopted_pays_nothing_but_notifies(app, client, people):
     response = client.post(f"/api/v1/suggestions/{suggestion['id']}/reply",
                            json={"reply": "谢谢，已转交街道。", "adopted": False}, headers=people["secretary"][1])
     assert response.status_code == 200 and response.json["adopted"] is False
-    assert _in_db(app, select(func.count()).select_from(LedgerEntry)) == 0
-    assert _in_db(app, select(func.count()).select_from(Notification)) == 1
+    assert in_db(app, select(func.count()).select_from(LedgerEntry)) == 0
+    assert in_db(app, select(func.count()).select_from(Notification)) == 1
 
 
 @pytest.mark.parametrize("bad", [{"reply": "", "adopted": True}, {"reply": "好" * 1001, "adopted": True},
@@ -107,8 +103,8 @@ def test_bad_reply_is_refused_and_nothing_written(app, client, people, bad):
     response = client.post(f"/api/v1/suggestions/{suggestion['id']}/reply", json=bad,
                            headers=people["secretary"][1])
     assert response.status_code in (400, 422)
-    assert _in_db(app, select(Suggestion.status)) == "open"
-    assert _in_db(app, select(func.count()).select_from(LedgerEntry)) == 0
+    assert in_db(app, select(Suggestion.status)) == "open"
+    assert in_db(app, select(func.count()).select_from(LedgerEntry)) == 0
 
 
 def test_another_communitys_secretary_cannot_read_or_reply(app, client, people):
@@ -119,8 +115,8 @@ def test_another_communitys_secretary_cannot_read_or_reply(app, client, people):
     response = client.post(f"/api/v1/suggestions/{suggestion['id']}/reply",
                            json={"reply": "不是我的社区", "adopted": True}, headers=headers)
     assert response.status_code == 404
-    assert _in_db(app, select(Suggestion.status)) == "open"
-    assert _in_db(app, select(func.count()).select_from(LedgerEntry)) == 0
+    assert in_db(app, select(Suggestion.status)) == "open"
+    assert in_db(app, select(func.count()).select_from(LedgerEntry)) == 0
 
 
 def test_a_rider_sees_only_their_own(client, people):
@@ -151,9 +147,9 @@ def test_concurrent_double_adopt_pays_once(app, client, people):
     [thread.join(timeout=60) for thread in threads]
     assert sorted(statuses) == [200] + [409] * 5
     rider_id = people["rider"][0].id
-    assert _in_db(app, select(func.sum(LedgerEntry.delta)).where(LedgerEntry.rider_id == rider_id)) == \
+    assert in_db(app, select(func.sum(LedgerEntry.delta)).where(LedgerEntry.rider_id == rider_id)) == \
         rules.SUGGESTION_ADOPTED_POINTS
-    assert _in_db(app, select(func.count()).select_from(Notification)) == 1
+    assert in_db(app, select(func.count()).select_from(Notification)) == 1
     with app.app_context():
         assert list(verify_totals()) == []
 
@@ -169,7 +165,7 @@ def test_the_ledger_itself_refuses_a_second_award_of_one_source(app, people):
         assert points.award_once(award=award) is None
         db.session.commit()
         assert list(verify_totals()) == []
-    assert _in_db(app, select(func.count()).select_from(LedgerEntry)) == 1
+    assert in_db(app, select(func.count()).select_from(LedgerEntry)) == 1
 
 
 def test_the_list_pages_by_cursor_newest_first_and_refuses_anothers_cursor(client, people):
